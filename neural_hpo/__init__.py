@@ -1,0 +1,37 @@
+"""Hyperparameter optimization for the Neural DSL.
+
+Public names load lazily so that importing ``neural_hpo`` (as the language server does) pulls in
+neither torch, optuna, ray, scikit-learn nor matplotlib until one of them is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "parse": "neural_hpo.dsl.parser",
+    "check": "neural_hpo.dsl.checks",
+    "build_search_space": "neural_hpo.dsl.space",
+    "materialize": "neural_hpo.dsl.space",
+    "format_source": "neural_hpo.dsl.formatter",
+    "load_trials": "neural_hpo.trials",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neural_hpo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
