@@ -1,0 +1,284 @@
+"""Syntax tree to typed model, and what an ``hpo(...)`` means in either dialect."""
+
+from __future__ import annotations
+
+from lark import Token, Transformer, Tree, v_args
+
+from .diagnostics import Diagnostic
+from .model import (
+    Argument,
+    Block,
+    Call,
+    DictValue,
+    File,
+    HpoSpec,
+    Ident,
+    LayersMarker,
+    Layer,
+    ListValue,
+    Literal,
+    Macro,
+    MacroRef,
+    Network,
+    Setting,
+    Span,
+    TupleValue,
+    Value,
+)
+
+#: hpo form name -> kind (``choice`` is an alias of ``categorical``)
+HPO_FORMS = {
+    "categorical": "categorical",
+    "choice": "categorical",
+    "range": "range",
+    "log_range": "log_range",
+}
+
+
+def _tok_span(t: Token) -> Span:
+    return Span(t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos)
+
+
+def _meta_span(meta) -> Span:
+    if getattr(meta, "empty", True):
+        return Span(0, 0, 0, 0, 0, 0)
+    return Span(
+        meta.line - 1,
+        meta.column - 1,
+        meta.end_line - 1,
+        meta.end_column - 1,
+        meta.start_pos,
+        meta.end_pos,
+    )
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+    out, i = [], 0
+    escapes = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            out.append(escapes.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _number(text: str) -> int | float:
+    if any(c in text for c in ".eE"):
+        return float(text)
+    return int(text)
+
+
+@v_args(meta=True)
+class _ToModel(Transformer):
+    """Builds model nodes bottom-up; ``hpo(...)`` is interpreted as soon as it is reduced."""
+
+    def __init__(self, diags: list[Diagnostic]):
+        super().__init__()
+        self.diags = diags
+
+    # ---- values
+    def number(self, meta, c):
+        return Literal(_number(c[0].value), _tok_span(c[0]))
+
+    def string(self, meta, c):
+        return Literal(_unquote(c[0].value), _tok_span(c[0]))
+
+    def ident(self, meta, c):
+        name = c[0].value
+        span = _tok_span(c[0])
+        if name in ("true", "True"):
+            return Literal(True, span)
+        if name in ("false", "False"):
+            return Literal(False, span)
+        if name == "None":
+            return Literal(None, span)
+        return Ident(name, span)
+
+    def macro_ref(self, meta, c):
+        return MacroRef(c[0].value[1:], _tok_span(c[0]))
+
+    def tuple(self, meta, c):
+        return TupleValue(list(c), _meta_span(meta))
+
+    def list(self, meta, c):
+        return ListValue(list(c), _meta_span(meta))
+
+    def dict(self, meta, c):
+        return DictValue(list(c), _meta_span(meta))
+
+    def pair(self, meta, c):
+        return Argument(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
+
+    def positional(self, meta, c):
+        return Argument(None, c[0], _meta_span(meta))
+
+    def named(self, meta, c):
+        return Argument(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
+
+    def call_args(self, meta, c):
+        return list(c)
+
+    def call(self, meta, c):
+        return Call(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
+
+    def hpo(self, meta, c):
+        return interpret_hpo(c[1], _meta_span(meta), c[0].value == "HPO", self.diags)
+
+    # ---- layers
+    def activation(self, meta, c):
+        return ("activation", c[0])
+
+    def repeat(self, meta, c):
+        return ("repeat", c[0])
+
+    def device(self, meta, c):
+        return ("device", c[0])
+
+    def sublayers(self, meta, c):
+        return ("sublayers", list(c))
+
+    def layer(self, meta, c):
+        name: Token = c[0]
+        layer = Layer(name.value, span=_meta_span(meta), name_span=_tok_span(name), has_parens=False)
+        for item in c[1:]:
+            if isinstance(item, list):
+                layer.args = item
+                layer.has_parens = True
+                continue
+            kind, value = item
+            if getattr(layer, kind) is not None:
+                self.diags.append(
+                    Diagnostic("E306", f"{kind} given twice for {name.value}", _value_span(value))
+                )
+            setattr(layer, kind, value)
+        return layer
+
+    # ---- network body
+    def setting(self, meta, c):
+        return Setting(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
+
+    def block(self, meta, c):
+        kw: Token = c[0]
+        kind = "training" if kw.value in ("training", "train") else "execution"
+        return Block(kind, kw.value, c[1].items, _meta_span(meta), _tok_span(kw))
+
+    def layers_marker(self, meta, c):
+        return LayersMarker(_meta_span(meta))
+
+    def macro_params(self, meta, c):
+        return [t.value for t in c]
+
+    def network(self, meta, c):
+        name: Token = c[0]
+        return Network(name.value, list(c[1:]), [], _meta_span(meta), _tok_span(name))
+
+    def macro(self, meta, c):
+        name: Token = c[0]
+        params: list[str] = []
+        body = list(c[1:])
+        if body and isinstance(body[0], list):
+            params = body.pop(0)
+        return Macro(name.value, params, body, _meta_span(meta), _tok_span(name))
+
+    def start(self, meta, c):
+        return list(c)
+
+
+def _value_span(v: Value | list) -> Span:
+    if isinstance(v, list):
+        return v[0].span if v else Span(0, 0, 0, 0, 0, 0)
+    return v.span
+
+
+def build_file(tree: Tree, source: str, path: str | None, diags: list[Diagnostic]) -> File:
+    """The model of a parsed tree; problems of meaning go to ``diags``."""
+    items = _ToModel(diags).transform(tree)
+    return File(
+        networks=[i for i in items if isinstance(i, Network)],
+        macros=[i for i in items if isinstance(i, Macro)],
+        source=source,
+        path=path,
+    )
+
+
+def interpret_hpo(
+    args: list[Argument], span: Span, legacy: bool, diags: list[Diagnostic]
+) -> Value:
+    """The ``HpoSpec`` that ``hpo(args)`` (or legacy ``HPO(form(...))``) stands for.
+
+    A malformed expression is reported (E208) and becomes a ``Call`` named ``hpo``, which later
+    checks skip, so one mistake gives one diagnostic.
+    """
+    form: str | None = None
+    items: list[Argument] = []
+    name: str | None = None
+    step: Value | None = None
+    problems: list[tuple[str, Span]] = []
+    for a in args:
+        key = a.name
+        if key is None and isinstance(a.value, Call) and a.value.name in HPO_FORMS:
+            key, items = a.value.name, list(a.value.args)
+            legacy = True
+        elif key in HPO_FORMS:
+            if isinstance(a.value, ListValue):
+                items = list(a.value.items)
+            else:
+                problems.append((f"{key} takes a list, e.g. {key}: [a, b]", a.value.span))
+                continue
+        elif key == "name":
+            if isinstance(a.value, Literal) and isinstance(a.value.value, str) and a.value.value:
+                name = a.value.value
+            else:
+                problems.append(('name takes a non-empty string, e.g. name: "width"', a.value.span))
+            continue
+        elif key == "step":
+            step = a.value
+            continue
+        else:
+            what = f"{key!r}" if key else "a positional value"
+            problems.append(
+                (
+                    f"hpo does not take {what}: use categorical: [...], range: [low, high], "
+                    "log_range: [low, high] (and optionally name: \"...\")",
+                    a.span,
+                )
+            )
+            continue
+        if form is not None:
+            problems.append(("hpo takes one form: categorical, range or log_range", a.span))
+        form = key
+    if form is None and not problems:
+        problems.append(("hpo needs a form: categorical: [...], range: [...] or log_range: [...]", span))
+    spec: HpoSpec | None = None
+    if form is not None:
+        kind = HPO_FORMS[form]
+        if kind == "categorical":
+            bad = [i for i in items if i.name is not None]
+            problems.extend((f"{form} takes values, not {i.name!r}", i.span) for i in bad)
+            spec = HpoSpec("categorical", choices=[i.value for i in items if i.name is None])
+        else:
+            positional = [i.value for i in items if i.name is None]
+            for i in items:
+                if i.name == "step":
+                    step = i.value
+                elif i.name is not None:
+                    problems.append((f"{form} takes low, high and step, not {i.name!r}", i.span))
+            if len(positional) == 3 and step is None:
+                step = positional.pop()
+            if len(positional) != 2:
+                problems.append((f"{form} needs exactly two bounds: [low, high]", span))
+            else:
+                spec = HpoSpec(kind, low=positional[0], high=positional[1], step=step)
+    if problems:
+        diags.extend(Diagnostic("E208", msg, s) for msg, s in problems)
+        return Call("hpo", args, span, span)
+    assert spec is not None
+    spec.name, spec.span, spec.legacy = name, span, legacy
+    return spec

@@ -1,0 +1,451 @@
+"""The one catalog of layers, optimizers, activations, losses and settings.
+
+It drives validation (checks), completion and hover docs (the language server) and the torch
+builder: adding a layer here is how the whole product learns it. Pure data, no imports of torch.
+Shapes are channels-last, as written in ``input: (28, 28, 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REQUIRED = object()
+
+#: value types an argument can take
+ArgType = str  # 'int' | 'float' | 'bool' | 'enum' | 'activation' | 'int_tuple' | 'shape' | 'str'
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One argument: its type, domain, default and a one-line doc."""
+
+    name: str
+    type: ArgType
+    doc: str
+    default: object = REQUIRED
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def domain_text(self) -> str:
+        """The domain in words, e.g. ``an int ≥ 1`` or ``a float in [0, 1)``."""
+        base = {
+            "int": "an int",
+            "float": "a number",
+            "bool": "true or false",
+            "enum": "one of " + ", ".join(self.choices),
+            "activation": "an activation",
+            "int_tuple": "an int or a tuple of ints",
+            "shape": "a tuple of ints",
+            "str": "a string",
+        }[self.type]
+        if self.low is not None and self.high is not None:
+            lb = "(" if self.low_open else "["
+            rb = ")" if self.high_open else "]"
+            return f"{base} in {lb}{_num(self.low)}, {_num(self.high)}{rb}"
+        if self.low is not None:
+            return f"{base} {'>' if self.low_open else '≥'} {_num(self.low)}"
+        if self.high is not None:
+            return f"{base} {'<' if self.high_open else '≤'} {_num(self.high)}"
+        return base
+
+    def scalar_problem(self, v: object) -> str | None:
+        """Why the concrete scalar ``v`` is not a valid element value, or None when it is.
+
+        For tuple-typed arguments ``v`` is one element of the tuple.
+        """
+        if self.type in ("int", "int_tuple", "shape"):
+            if isinstance(v, bool) or not isinstance(v, int):
+                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
+        elif self.type == "float":
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
+        elif self.type == "bool":
+            if not isinstance(v, bool):
+                return f"{self.name} takes true or false, not {_show(v)}"
+            return None
+        elif self.type == "enum":
+            if not isinstance(v, str) or v.lower() not in self.choices:
+                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
+            return None
+        elif self.type == "activation":
+            if not isinstance(v, str) or v.lower() not in ACTIVATIONS:
+                return f"{_show(v)} is not an activation"
+            return None
+        elif self.type == "str":
+            return None if isinstance(v, str) else f"{self.name} takes a string, not {_show(v)}"
+        return self.bounds_problem(float(v))  # type: ignore[arg-type]
+
+    def bounds_problem(self, x: float) -> str | None:
+        """Why the number ``x`` lies outside [low, high], or None."""
+        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
+            return f"{self.name} must be {self.domain_text()}; {_num(x)} is outside"
+        if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
+            return f"{self.name} must be {self.domain_text()}; {_num(x)} is outside"
+        return None
+
+
+def _num(x: float) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _show(v: object) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return _num(v) if isinstance(v, (int, float)) else str(v)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer: arguments in positional order, accepted input ranks, a one-line doc."""
+
+    name: str
+    doc: str
+    args: tuple[ArgSpec, ...] = ()
+    input_ranks: tuple[int, ...] | None = None  # None: any rank
+    sublayers: bool = False
+    category: str = "core"
+
+    def arg(self, name: str) -> ArgSpec | None:
+        """The argument called ``name`` or one of its aliases."""
+        for a in self.args:
+            if a.name == name or name in a.aliases:
+                return a
+        return None
+
+    def signature(self) -> str:
+        """``Dense(units, activation=None, use_bias=true)`` for hovers and completion."""
+        parts = []
+        for a in self.args:
+            if a.required:
+                parts.append(a.name)
+            else:
+                parts.append(f"{a.name}={_show(a.default)}")
+        return f"{self.name}({', '.join(parts)})"
+
+
+# ---- activations, losses, metrics, optimizers ---------------------------------------------------
+
+ACTIVATIONS: dict[str, str] = {
+    "relu": "max(0, x)",
+    "leaky_relu": "x for x > 0, 0.01·x otherwise",
+    "elu": "exponential linear unit",
+    "selu": "scaled exponential linear unit",
+    "gelu": "Gaussian error linear unit",
+    "silu": "x·sigmoid(x) (also called swish)",
+    "swish": "x·sigmoid(x) (same as silu)",
+    "mish": "x·tanh(softplus(x))",
+    "tanh": "hyperbolic tangent",
+    "sigmoid": "1 / (1 + e^-x)",
+    "softmax": "normalises the last axis to probabilities",
+    "log_softmax": "log of softmax",
+    "softplus": "log(1 + e^x)",
+    "linear": "identity (no activation)",
+    "none": "identity (no activation)",
+}
+
+#: loss name or alias -> canonical name
+LOSS_ALIASES: dict[str, str] = {
+    "cross_entropy": "cross_entropy",
+    "crossentropy": "cross_entropy",
+    "categorical_crossentropy": "cross_entropy",
+    "sparse_categorical_crossentropy": "cross_entropy",
+    "nll": "nll",
+    "binary_cross_entropy": "binary_cross_entropy",
+    "binary_crossentropy": "binary_cross_entropy",
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "mae": "mae",
+    "mean_absolute_error": "mae",
+    "huber": "huber",
+    "smooth_l1": "smooth_l1",
+}
+
+LOSSES: dict[str, str] = {
+    "cross_entropy": "classification loss on logits (a final softmax is folded into it)",
+    "nll": "negative log-likelihood on log-probabilities",
+    "binary_cross_entropy": "two-class loss on one sigmoid output",
+    "mse": "mean squared error (regression)",
+    "mae": "mean absolute error (regression)",
+    "huber": "squared error near 0, absolute error far from it (regression)",
+    "smooth_l1": "Huber loss with delta 1 (regression)",
+}
+
+#: metrics a trial records; also what ``metrics: [...]`` may list
+METRICS: dict[str, str] = {
+    "accuracy": "fraction of validation samples classified right",
+    "loss": "validation loss",
+    "precision": "macro-averaged precision on the validation set",
+    "recall": "macro-averaged recall on the validation set",
+    "f1": "macro-averaged F1 score on the validation set",
+    "latency_ms": "inference time per sample in milliseconds",
+    "params": "number of trainable parameters",
+    "size_mb": "size of the parameters in MiB",
+}
+
+_LR = ArgSpec(
+    "learning_rate", "float", "step size of each update", 1e-3, low=0, low_open=True, aliases=("lr",)
+)
+_WD = ArgSpec("weight_decay", "float", "L2 penalty on the weights", 0.0, low=0)
+_EPS = ArgSpec("epsilon", "float", "term added for numerical stability", 1e-8, low=0, low_open=True)
+_BETA1 = ArgSpec("beta_1", "float", "decay of the first-moment estimate", 0.9, low=0, high=1)
+_BETA2 = ArgSpec("beta_2", "float", "decay of the second-moment estimate", 0.999, low=0, high=1)
+_AMSGRAD = ArgSpec("amsgrad", "bool", "use the AMSGrad variant", False)
+_MOMENTUM = ArgSpec("momentum", "float", "momentum factor", 0.0, low=0, high=1)
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer with its arguments (names case-insensitive: ``Adam`` is ``adam``)."""
+
+    name: str
+    doc: str
+    args: tuple[ArgSpec, ...]
+
+    def arg(self, name: str) -> ArgSpec | None:
+        for a in self.args:
+            if a.name == name or name in a.aliases:
+                return a
+        return None
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    o.name: o
+    for o in (
+        OptimizerSpec("adam", "Adam: adaptive moments", (_LR, _BETA1, _BETA2, _EPS, _WD, _AMSGRAD)),
+        OptimizerSpec(
+            "adamw",
+            "AdamW: Adam with decoupled weight decay",
+            (_LR, _BETA1, _BETA2, _EPS, ArgSpec("weight_decay", "float", "decoupled decay", 0.01, low=0), _AMSGRAD),
+        ),
+        OptimizerSpec(
+            "sgd",
+            "stochastic gradient descent",
+            (_LR, _MOMENTUM, ArgSpec("nesterov", "bool", "Nesterov momentum", False), _WD),
+        ),
+        OptimizerSpec(
+            "rmsprop",
+            "RMSprop: divides by a running average of squared gradients",
+            (_LR, ArgSpec("rho", "float", "decay of the running average", 0.99, low=0, high=1, aliases=("alpha",)), _MOMENTUM, _EPS, _WD),
+        ),
+        OptimizerSpec("adagrad", "Adagrad: per-parameter learning rates", (_LR, _EPS, _WD)),
+    )
+}
+
+# ---- layers -------------------------------------------------------------------------------------
+
+_ACT = ArgSpec("activation", "activation", "activation applied to the output", None)
+_BIAS = ArgSpec("use_bias", "bool", "add a learned bias", True)
+_UNITS = ArgSpec("units", "int", "number of output features", low=1)
+_PAD = ArgSpec("padding", "enum", "'valid' (no padding) or 'same' (keep size at stride 1)", "valid", choices=("valid", "same"))
+_RATE = ArgSpec("rate", "float", "fraction of inputs zeroed during training", low=0, high=1, high_open=True)
+
+
+def _conv(rank: int) -> LayerSpec:
+    return LayerSpec(
+        f"Conv{rank}D",
+        f"{rank}-D convolution over {'a sequence' if rank == 1 else 'an image' if rank == 2 else 'a volume'} (channels last)",
+        (
+            ArgSpec("filters", "int", "number of output channels", low=1),
+            ArgSpec("kernel_size", "int_tuple", "size of the convolution window", low=1),
+            ArgSpec("strides", "int_tuple", "step of the window", 1, low=1, aliases=("stride",)),
+            _PAD,
+            ArgSpec("dilation", "int_tuple", "spacing between kernel elements", 1, low=1, aliases=("dilation_rate",)),
+            _ACT,
+            _BIAS,
+        ),
+        input_ranks=(rank + 1,),
+        category="convolution",
+    )
+
+
+def _pool(kind: str, rank: int) -> LayerSpec:
+    return LayerSpec(
+        f"{kind}Pooling{rank}D",
+        f"{rank}-D {'max' if kind == 'Max' else 'average'} pooling (channels last)",
+        (
+            ArgSpec("pool_size", "int_tuple", "size of the pooling window", 2, low=1),
+            ArgSpec("strides", "int_tuple", "step of the window (default: pool_size)", None, low=1, aliases=("stride",)),
+            _PAD,
+        ),
+        input_ranks=(rank + 1,),
+        category="pooling",
+    )
+
+
+def _global_pool(rank: int) -> LayerSpec:
+    return LayerSpec(
+        f"GlobalAveragePooling{rank}D",
+        f"average over the {rank} spatial axes, keeping channels",
+        (),
+        input_ranks=(rank + 1,),
+        category="pooling",
+    )
+
+
+def _recurrent(name: str, doc: str) -> LayerSpec:
+    return LayerSpec(
+        name,
+        doc,
+        (
+            ArgSpec("units", "int", "size of the hidden state", low=1),
+            ArgSpec("return_sequences", "bool", "output every step instead of the last", False),
+            ArgSpec("num_layers", "int", "stacked recurrent layers", 1, low=1),
+            ArgSpec("dropout", "float", "dropout between stacked layers", 0.0, low=0, high=1, high_open=True),
+            ArgSpec("bidirectional", "bool", "run forwards and backwards", False),
+        ),
+        input_ranks=(2,),
+        category="recurrent",
+    )
+
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in (
+        LayerSpec("Dense", "fully connected layer; flattens a multi-dimensional input", (_UNITS, _ACT, _BIAS)),
+        LayerSpec(
+            "Output",
+            "classifier head: a Dense layer whose activation defaults to softmax",
+            (_UNITS, ArgSpec("activation", "activation", "activation of the head", "softmax"), _BIAS),
+        ),
+        _conv(1),
+        _conv(2),
+        _conv(3),
+        _pool("Max", 1),
+        _pool("Max", 2),
+        _pool("Average", 1),
+        _pool("Average", 2),
+        _global_pool(1),
+        _global_pool(2),
+        LayerSpec("Flatten", "flattens the input to one axis", (), category="reshape"),
+        LayerSpec("Dropout", "zeroes a random fraction of inputs while training", (_RATE,), category="regularization"),
+        LayerSpec(
+            "BatchNormalization",
+            "normalises each channel over the batch",
+            (
+                ArgSpec("momentum", "float", "momentum of the running statistics", 0.1, low=0, high=1),
+                ArgSpec("epsilon", "float", "added to the variance", 1e-5, low=0, low_open=True),
+            ),
+            category="normalization",
+        ),
+        LayerSpec(
+            "LayerNormalization",
+            "normalises the last axis of each sample",
+            (ArgSpec("epsilon", "float", "added to the variance", 1e-5, low=0, low_open=True),),
+            category="normalization",
+        ),
+        LayerSpec(
+            "Embedding",
+            "maps integer tokens to dense vectors",
+            (
+                ArgSpec("input_dim", "int", "vocabulary size", low=1),
+                ArgSpec("output_dim", "int", "size of each vector", low=1),
+            ),
+            input_ranks=(1,),
+            category="embedding",
+        ),
+        _recurrent("LSTM", "long short-term memory over a sequence (steps, features)"),
+        _recurrent("GRU", "gated recurrent unit over a sequence (steps, features)"),
+        LayerSpec("Activation", "applies an activation", (ArgSpec("activation", "activation", "the activation"),)),
+        LayerSpec(
+            "Reshape",
+            "reshapes to target_shape (one axis may be -1)",
+            (ArgSpec("target_shape", "shape", "the new shape, without the batch axis"),),
+            category="reshape",
+        ),
+        LayerSpec(
+            "MultiHeadAttention",
+            "self-attention over a sequence (steps, features)",
+            (
+                ArgSpec("num_heads", "int", "attention heads; must divide the feature size", low=1),
+                ArgSpec("key_dim", "int", "size of each head (informational; torch uses features/heads)", None, low=1),
+                ArgSpec("dropout", "float", "dropout on attention weights", 0.0, low=0, high=1, high_open=True),
+            ),
+            input_ranks=(2,),
+            category="attention",
+        ),
+        LayerSpec(
+            "TransformerEncoder",
+            "self-attention block with a feed-forward part; a sub-layer block replaces the feed-forward part",
+            (
+                ArgSpec("num_heads", "int", "attention heads; must divide the feature size", 8, low=1),
+                ArgSpec("ff_dim", "int", "hidden size of the feed-forward part", 512, low=1),
+                ArgSpec("dropout", "float", "dropout rate inside the block", 0.1, low=0, high=1, high_open=True),
+            ),
+            input_ranks=(2,),
+            sublayers=True,
+            category="attention",
+        ),
+    )
+}
+
+# ---- network settings and training --------------------------------------------------------------
+
+#: what ``search_method`` (legacy) maps to
+SEARCH_METHODS: dict[str, str] = {
+    "bayesian": "tpe",
+    "random": "random",
+    "grid": "grid",
+    "evolutionary": "cmaes",
+}
+
+SAMPLERS: dict[str, str] = {
+    "tpe": "Tree-structured Parzen Estimator: the default, good all round",
+    "cmaes": "CMA-ES: continuous parameters with interactions",
+    "random": "independent uniform sampling: a baseline",
+    "gp": "Gaussian-process Bayesian optimization: small budgets",
+    "qmc": "quasi-Monte Carlo: even coverage of the space",
+    "grid": "every combination of a discrete space",
+    "nsgaii": "NSGA-II: several objectives",
+}
+
+#: settings a network body may hold (``name: value``)
+SETTINGS: dict[str, str] = {
+    "input": "shape of one sample, channels last, e.g. (28, 28, 1); None for a free axis",
+    "loss": "the loss minimised in training",
+    "optimizer": "the optimizer, e.g. adam or adam(learning_rate: 0.001)",
+    "metrics": "metrics to record, e.g. [accuracy]",
+}
+
+TRAINING_KEYS: dict[str, ArgSpec] = {
+    a.name: a
+    for a in (
+        ArgSpec("batch_size", "int", "samples per gradient step", 32, low=1),
+        ArgSpec("epochs", "int", "passes over the training data", 10, low=1),
+        ArgSpec("validation_split", "float", "fraction of the data held out for validation", 0.2, low=0, high=1, low_open=True, high_open=True),
+        ArgSpec("search_method", "enum", "legacy name of the sampler", "bayesian", choices=tuple(SEARCH_METHODS)),
+        ArgSpec("sampler", "enum", "the Optuna sampler", "tpe", choices=tuple(SAMPLERS)),
+        ArgSpec("n_trials", "int", "trial budget of a study of this network", 20, low=1),
+        ArgSpec("seed", "int", "random seed of data split, initialisation and sampler", 0, low=0),
+    )
+}
+
+EXECUTION_KEYS: dict[str, ArgSpec] = {
+    a.name: a
+    for a in (ArgSpec("device", "str", "auto, cpu, cuda or cuda:N", "auto"),)
+}
+
+#: where ``hpo(...)`` may stand outside layer arguments
+TUNABLE_SETTINGS = ("loss", "optimizer")
+TUNABLE_TRAINING = ("batch_size", "epochs", "validation_split")
+
+
+def is_valid_device(text: str) -> bool:
+    """``auto``, ``cpu``, ``mps``, ``cuda`` or ``cuda:N``."""
+    t = text.lower()
+    if t in ("auto", "cpu", "cuda", "mps", "gpu"):
+        return True
+    return t.startswith("cuda:") and t[5:].isdigit()

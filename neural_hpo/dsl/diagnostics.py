@@ -1,0 +1,97 @@
+"""Diagnostics: what the checker tells the user, with stable codes documented in docs/dsl.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .model import Span
+
+
+class Severity(IntEnum):
+    """Same numbering as LSP's DiagnosticSeverity."""
+
+    ERROR = 1
+    WARNING = 2
+    INFORMATION = 3
+    HINT = 4
+
+
+#: Every diagnostic code with its severity and a one-line title (docs/dsl.md explains each).
+CODES: dict[str, tuple[Severity, str]] = {
+    # syntax
+    "E101": (Severity.ERROR, "unexpected character"),
+    "E102": (Severity.ERROR, "unexpected token"),
+    "E103": (Severity.ERROR, "unexpected end of file"),
+    # structure
+    "E110": (Severity.ERROR, "unknown network setting"),
+    "E111": (Severity.ERROR, "setting given twice"),
+    "E112": (Severity.ERROR, "network without input shape"),
+    "E113": (Severity.ERROR, "network without layers"),
+    "E114": (Severity.ERROR, "network name used twice"),
+    "E115": (Severity.ERROR, "invalid input shape"),
+    "E116": (Severity.ERROR, "unknown training or execution key"),
+    "E117": (Severity.ERROR, "macro misuse"),
+    "E118": (Severity.ERROR, "macro defined twice"),
+    # hpo domains
+    "E201": (Severity.ERROR, "empty categorical"),
+    "E202": (Severity.ERROR, "duplicate categorical value"),
+    "E203": (Severity.ERROR, "mixed value types in categorical"),
+    "E204": (Severity.ERROR, "range low not below high"),
+    "E205": (Severity.ERROR, "step not positive"),
+    "E206": (Severity.ERROR, "step larger than the range"),
+    "E207": (Severity.ERROR, "log_range low not positive"),
+    "E208": (Severity.ERROR, "malformed hpo expression"),
+    "E209": (Severity.ERROR, "parameter name used twice"),
+    "E210": (Severity.ERROR, "hpo where the value cannot vary"),
+    "E211": (Severity.ERROR, "step with log_range"),
+    # names, arguments, values
+    "E301": (Severity.ERROR, "unknown layer"),
+    "E302": (Severity.ERROR, "unknown argument"),
+    "E303": (Severity.ERROR, "wrong value type"),
+    "E304": (Severity.ERROR, "value outside the argument's domain"),
+    "E305": (Severity.ERROR, "missing required argument"),
+    "E306": (Severity.ERROR, "argument given twice"),
+    "E307": (Severity.ERROR, "too many positional arguments"),
+    "E308": (Severity.ERROR, "unknown activation"),
+    "E309": (Severity.ERROR, "unknown optimizer"),
+    "E310": (Severity.ERROR, "unknown loss"),
+    "E312": (Severity.ERROR, "layer takes no sub-layer block"),
+    "E313": (Severity.ERROR, "invalid device"),
+    "E314": (Severity.ERROR, "unknown metric"),
+    "E315": (Severity.ERROR, "unknown sampler"),
+    # shapes
+    "E401": (Severity.ERROR, "empty output at some corner of the search space"),
+    "E402": (Severity.ERROR, "layer input of the wrong rank"),
+    "E403": (Severity.ERROR, "reshape to a different size"),
+    "E404": (Severity.ERROR, "dimension not divisible"),
+    # warnings
+    "W501": (Severity.WARNING, "categorical with one value"),
+    "W502": (Severity.WARNING, "range so narrow it is a constant"),
+    "W503": (Severity.WARNING, "search space too large for the trial budget"),
+    "W504": (Severity.WARNING, "parameter the sampler cannot model well"),
+    "W505": (Severity.WARNING, "per-layer device placement is not honoured"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding: ``code`` (see CODES), message in user words, where, and an optional fix hint."""
+
+    code: str
+    message: str
+    span: Span
+    hint: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+
+def sort_key(d: Diagnostic) -> tuple[int, int, str]:
+    """Source order, then code: the order users read them in."""
+    return (d.span.start, d.span.end, d.code)

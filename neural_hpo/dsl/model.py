@@ -1,0 +1,259 @@
+"""The typed model of a ``.neural`` file: every node carries the span the user wrote it at.
+
+Spans are 0-based lines and columns counted in code points (the language server converts to
+UTF-16 at its edge), plus character offsets into the source for edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal as _Lit
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node stands in the source: start inclusive, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    start: int
+    end: int
+
+    def contains(self, line: int, col: int) -> bool:
+        """Whether the position (line, col) lies inside this span (end included)."""
+        if line < self.line or line > self.end_line:
+            return False
+        if line == self.line and col < self.col:
+            return False
+        return not (line == self.end_line and col > self.end_col)
+
+
+#: A span for nodes that do not come from source text (defaults, materialized values).
+NO_SPAN = Span(0, 0, 0, 0, 0, 0)
+
+Scalar = Union[int, float, str, bool, None]
+
+
+@dataclass(slots=True)
+class Literal:
+    """A number, string, boolean or ``None`` as written."""
+
+    value: Scalar
+    span: Span = NO_SPAN
+
+    @property
+    def kind(self) -> str:
+        """``int``, ``float``, ``str``, ``bool`` or ``none``."""
+        v = self.value
+        if v is None:
+            return "none"
+        if isinstance(v, bool):
+            return "bool"
+        return type(v).__name__
+
+
+@dataclass(slots=True)
+class Ident:
+    """A bare identifier such as ``relu`` or ``adam``."""
+
+    name: str
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class MacroRef:
+    """``$name`` inside a macro body; replaced when the macro is expanded."""
+
+    name: str
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class TupleValue:
+    """``(3, 3)``: shapes, kernel sizes."""
+
+    items: list[Value]
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class ListValue:
+    """``[a, b, step=s]``: items are arguments because ``hpo`` lists may name some."""
+
+    items: list[Argument]
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class DictValue:
+    """``{key: value ...}``."""
+
+    items: list[Argument]
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class Call:
+    """``name(args)`` as a value, e.g. ``adam(learning_rate: 0.01)``."""
+
+    name: str
+    args: list[Argument]
+    span: Span = NO_SPAN
+    name_span: Span = NO_SPAN
+
+
+HpoKind = _Lit["categorical", "range", "log_range"]
+
+
+@dataclass(slots=True, eq=False)
+class HpoSpec:
+    """One ``hpo(...)``: a dimension of the search space.
+
+    ``choices`` (categorical) may hold nested ``HpoSpec`` options: a conditional parameter.
+    Identity matters (``eq=False``): the search space keys parameters by the spec object, so a
+    repeated layer shares its parameters.
+    """
+
+    kind: HpoKind
+    choices: list[Value] = field(default_factory=list)
+    low: Value | None = None
+    high: Value | None = None
+    step: Value | None = None
+    name: str | None = None
+    span: Span = NO_SPAN
+    legacy: bool = False
+
+
+Value = Union[Literal, Ident, MacroRef, TupleValue, ListValue, DictValue, Call, HpoSpec]
+
+
+@dataclass(slots=True)
+class Argument:
+    """A positional (``name`` None) or named argument."""
+
+    name: str | None
+    value: Value
+    span: Span = NO_SPAN
+    name_span: Span | None = None
+
+
+@dataclass(slots=True)
+class Layer:
+    """A layer line: ``Name(args) -> activation * repeat @ device { sublayers }``.
+
+    ``origin`` is the span of the macro use a layer was expanded from (None otherwise).
+    """
+
+    name: str
+    args: list[Argument] = field(default_factory=list)
+    activation: Value | None = None
+    repeat: Value | None = None
+    device: Value | None = None
+    sublayers: list[Layer] | None = None
+    span: Span = NO_SPAN
+    name_span: Span = NO_SPAN
+    has_parens: bool = True
+    origin: Span | None = None
+
+    def arg(self, name: str) -> Argument | None:
+        """The named argument ``name`` as written (positional ones are resolved by the checker)."""
+        for a in self.args:
+            if a.name == name:
+                return a
+        return None
+
+
+@dataclass(slots=True)
+class Setting:
+    """``name: value`` in a network body: input, loss, optimizer, metrics, ..."""
+
+    name: str
+    value: Value
+    span: Span = NO_SPAN
+    name_span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class Block:
+    """``training: {...}`` / ``train {...}`` (kind ``training``) or ``execution``/``execute``."""
+
+    kind: _Lit["training", "execution"]
+    keyword: str
+    items: list[Argument]
+    span: Span = NO_SPAN
+    keyword_span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class LayersMarker:
+    """The legacy ``layers:`` line, kept so the formatter and converter see it."""
+
+    span: Span = NO_SPAN
+
+
+Statement = Union[Setting, Block, LayersMarker, Layer]
+
+
+@dataclass(slots=True)
+class Network:
+    """One ``network Name { ... }``.
+
+    ``body`` is the statements in source order, as written (the formatter's view); ``layers`` is
+    the layer list with macros expanded (the checker's, search space's and builder's view).
+    """
+
+    name: str
+    body: list[Statement] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
+    span: Span = NO_SPAN
+    name_span: Span = NO_SPAN
+
+    def setting(self, name: str) -> Setting | None:
+        """The first ``name: value`` setting (``input``, ``loss``, ``optimizer``, ``metrics``)."""
+        for s in self.body:
+            if isinstance(s, Setting) and s.name == name:
+                return s
+        return None
+
+    def block_items(self, kind: str) -> list[Argument]:
+        """The entries of every ``training``/``execution`` block, in order."""
+        return [a for s in self.body if isinstance(s, Block) and s.kind == kind for a in s.items]
+
+    def training(self, key: str) -> Argument | None:
+        """The ``training``/``train`` entry ``key``."""
+        return next((a for a in self.block_items("training") if a.name == key), None)
+
+
+@dataclass(slots=True)
+class Macro:
+    """``define Name(params) { layers }``."""
+
+    name: str
+    params: list[str]
+    body: list[Statement]
+    span: Span = NO_SPAN
+    name_span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class File:
+    """A parsed file: networks and macros in source order, and the comments the formatter keeps."""
+
+    networks: list[Network] = field(default_factory=list)
+    macros: list[Macro] = field(default_factory=list)
+    comments: list[tuple[Span, str]] = field(default_factory=list)
+    source: str = ""
+    path: str | None = None
+
+    def network(self, name: str | None = None) -> Network:
+        """The network called ``name`` (the only/first one when None); KeyError names the choices."""
+        if name is None and self.networks:
+            return self.networks[0]
+        for n in self.networks:
+            if n.name == name:
+                return n
+        names = ", ".join(n.name for n in self.networks) or "none"
+        raise KeyError(f"no network named {name!r} (networks in the file: {names})")

@@ -1,0 +1,197 @@
+"""Text to typed model: the LALR parse with error recovery, then the tree builder and macros.
+
+``parse`` never raises on bad input: syntax errors become diagnostics (several per file where
+recovery allows, worded for users), and whatever parsed is still built into the model so that
+the editor keeps its features on a half-typed file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_interactive_parser import InteractiveParser
+
+from .builder import build_file
+from .diagnostics import Diagnostic
+from .macros import expand_macros
+from .model import File, Span
+
+#: words users know, for each terminal of the grammar
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "MACRO_REF": "a macro parameter ($name)",
+    "HPO": "hpo(...)",
+    "$END": "end of file",
+}
+
+_CLOSERS = ("_RPAR", "_RSQB", "_RBRACE")
+_MAX_ERRORS = 50
+
+
+@lru_cache(maxsize=1)
+def grammar_text() -> str:
+    """The grammar shipped inside the package."""
+    return resources.files("neural_hpo").joinpath("grammars/neural.lark").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, str]:
+    words = dict(_TERMINAL_WORDS)
+    for t in _lark().terminals:
+        if type(t.pattern).__name__ == "PatternStr":
+            words.setdefault(t.name, f"'{t.pattern.value}'")
+    return words
+
+
+@dataclass
+class ParseResult:
+    """The model (possibly partial) and the syntax and structure diagnostics."""
+
+    file: File
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def parse(source: str, path: str | None = None) -> ParseResult:
+    """Parse ``source``; syntax errors are returned as diagnostics, never raised."""
+    diags: list[Diagnostic] = []
+    tree = None
+    try:
+        tree = _lark().parse(source, on_error=lambda e: _recover(e, source, diags))
+    except UnexpectedInput as e:
+        if not diags or diags[-1].span != _error_span(e, source):
+            diags.append(_syntax_diagnostic(e, source))
+    file = build_file(tree, source, path, diags) if tree is not None else File(source=source)
+    file.path = path
+    file.comments = comments(source)
+    expand_macros(file, diags)
+    return ParseResult(file=file, diagnostics=_dedupe(diags))
+
+
+_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
+
+
+def comments(source: str) -> list[tuple[Span, str]]:
+    """Every comment with its span (strings are skipped, so ``"#"`` is no comment)."""
+    out = []
+    line_starts = _line_starts(source)
+    for m in _COMMENT_RE.finditer(source):
+        if m.group(1):
+            out.append((span_of(m.start(), m.end(), line_starts), m.group(0)))
+    return out
+
+
+def _line_starts(source: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer(r"\n", source))
+    return starts
+
+
+def span_of(start: int, end: int, line_starts: list[int]) -> Span:
+    """The span of the character offsets [start, end)."""
+    from bisect import bisect_right
+
+    line = bisect_right(line_starts, start) - 1
+    end_line = bisect_right(line_starts, end) - 1
+    return Span(line, start - line_starts[line], end_line, end - line_starts[end_line], start, end)
+
+
+def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
+    """Record the error, then repair: close open brackets when that makes the token fit,
+    otherwise drop the token. Returns False (give up) after too many errors."""
+    diags.append(_syntax_diagnostic(e, source))
+    if len(diags) >= _MAX_ERRORS or not isinstance(e, UnexpectedToken):
+        return isinstance(e, UnexpectedCharacters) and len(diags) < _MAX_ERRORS
+    ip: InteractiveParser = e.interactive_parser
+    token = e.token
+    closers = _closers_before(ip, token.type)
+    if closers is not None:
+        for c in closers:
+            ip.feed_token(Token(c, "", start_pos=token.start_pos, line=token.line, column=token.column))
+        if token.type != "$END":
+            ip.feed_token(token)
+        return True
+    return token.type != "$END"
+
+
+def _closers_before(ip: InteractiveParser, wanted: str, depth: int = 6) -> list[str] | None:
+    """The shortest run of closing brackets after which ``wanted`` is accepted (None: none)."""
+    frontier: list[tuple[InteractiveParser, list[str]]] = [(ip, [])]
+    for _ in range(depth):
+        nxt = []
+        for p, path in frontier:
+            acc = p.accepts()
+            if path and wanted in acc:
+                return path
+            for c in _CLOSERS:
+                if c in acc:
+                    q = p.copy()
+                    q.feed_token(Token(c, ""))
+                    nxt.append((q, [*path, c]))
+        if not nxt:
+            return None
+        frontier = nxt[:8]
+    return None
+
+
+def _error_span(e: UnexpectedInput, source: str) -> Span:
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        t = e.token
+        return Span(t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos)
+    pos = getattr(e, "pos_in_stream", None)
+    if pos is None or isinstance(e, UnexpectedToken):
+        pos = len(source)
+    starts = _line_starts(source)
+    end = min(pos + (0 if pos >= len(source) else 1), len(source))
+    return span_of(pos, end, starts)
+
+
+def _syntax_diagnostic(e: UnexpectedInput, source: str) -> Diagnostic:
+    span = _error_span(e, source)
+    if isinstance(e, UnexpectedCharacters):
+        ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
+        return Diagnostic("E101", f"unexpected character {ch!r}", span)
+    expected = _expected_words(getattr(e, "expected", set()) or set())
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return Diagnostic("E103", f"the file ends too early: expected {expected}", span)
+    tok = e.token.value if isinstance(e, UnexpectedToken) else "input"
+    return Diagnostic("E102", f"unexpected {tok!r}: expected {expected}", span)
+
+
+def _expected_words(names: set[str]) -> str:
+    words = _words()
+    items = sorted({words.get(n, n.strip("_").lower()) for n in names if n not in ("COMMENT", "WS")})
+    if not items:
+        return "something else"
+    if len(items) > 8:
+        items = [*items[:8], "..."]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One syntax error per line: recovery often stumbles twice over the same mistake."""
+    seen_lines: set[int] = set()
+    out = []
+    for d in diags:
+        if d.code.startswith("E10"):
+            if d.span.line in seen_lines:
+                continue
+            seen_lines.add(d.span.line)
+        out.append(d)
+    return out
