@@ -148,8 +148,8 @@ def params_of(space: SearchSpace | None, spec: HpoSpec) -> list[Param]:
     return [p for p in space if p.span.start == spec.span.start and p.span.end == spec.span.end]
 
 
-def hpo_specs(network: Network) -> list[HpoSpec]:
-    """Every top-level ``hpo(...)`` written in the network's body, in source order."""
+def hpo_specs(network: Network | Macro) -> list[HpoSpec]:
+    """Every top-level ``hpo(...)`` written in a network's (or macro's) body, in source order."""
     out: list[HpoSpec] = []
 
     def visit(v: Value | None) -> None:

@@ -33,8 +33,8 @@ FEATURES = (
     "studies",
     "completion",
     "hover",
-    "code_lens",
     "jobs",
+    "code_lens",
     "commands",
     "reports",
     "inlay_hints",
@@ -88,8 +88,10 @@ class NeuralServer(LanguageServer):
     def text_of(self, uri: str) -> str | None:
         """The open document's text, or the file's on disk (None when neither exists)."""
         doc = self.documents.get(uri)
-        if doc is not None:
-            return doc.text
+        return doc.text if doc is not None else self.text_of_disk(uri)
+
+    def text_of_disk(self, uri: str) -> str | None:
+        """The file's text on disk (None when it cannot be read)."""
         path = uri_path(uri)
         try:
             return path.read_text(encoding="utf-8") if path else None
