@@ -9,8 +9,6 @@ import time
 
 import pytest
 import pytest_asyncio
-from lsprotocol import types as T
-
 from lsp_support import (
     SEED,
     change,
@@ -23,6 +21,7 @@ from lsp_support import (
     until,
     uri_of,
 )
+from lsprotocol import types as T
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
