@@ -97,7 +97,8 @@ async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
     executor = a.get("executor") or "local"
     if executor not in EXECUTORS:
         raise refuse(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    trials = a.get("trials") or ls.settings.defaultTrials
+    trials = a.get("trials")
+    trials = ls.settings.defaultTrials if trials is None else trials
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
         raise refuse(f"trials must be an int in [1, {MAX_TRIALS}], not {trials!r}")
     sampler = a.get("sampler") or ls.settings.sampler
