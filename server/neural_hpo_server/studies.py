@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import importlib.util
 import logging
 import math
 import os
@@ -153,6 +155,15 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+@functools.cache
+def importance_available() -> bool:
+    """Whether the importance package is installed (it is optional for the language server)."""
+    found = importlib.util.find_spec("neural_hpo.importance") is not None
+    if not found:
+        log.info("neural_hpo.importance is not installed: hovers show no importance")
+    return found
+
+
 def _importance_api() -> Any:
     import neural_hpo.importance as api
 
@@ -160,6 +171,8 @@ def _importance_api() -> Any:
 
 
 def _cached_importance(study: Any, metric: str) -> dict[str, Importance] | None:
+    if not importance_available():
+        return None
     api = _importance_api()
     result = api.cached_importance(study, metric, api.DEFAULT_METHOD)
     return None if result is None else _importances(result)
