@@ -9,9 +9,8 @@ import asyncio
 import random
 
 import pytest
-from lsprotocol import types as T
-
 from lsp_support import SEED, change, diagnostics, open_doc, pos, start, stop, until
+from lsprotocol import types as T
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
