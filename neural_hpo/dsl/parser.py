@@ -123,7 +123,9 @@ def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     closers = _closers_before(ip, token.type)
     if closers is not None:
         for c in closers:
-            ip.feed_token(Token(c, "", start_pos=token.start_pos, line=token.line, column=token.column))
+            ip.feed_token(
+                Token(c, "", start_pos=token.start_pos, line=token.line, column=token.column)
+            )
         if token.type != "$END":
             ip.feed_token(token)
         return True
@@ -153,7 +155,9 @@ def _closers_before(ip: InteractiveParser, wanted: str, depth: int = 6) -> list[
 def _error_span(e: UnexpectedInput, source: str) -> Span:
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         t = e.token
-        return Span(t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos)
+        return Span(
+            t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos
+        )
     pos = getattr(e, "pos_in_stream", None)
     if pos is None or isinstance(e, UnexpectedToken):
         pos = len(source)
@@ -176,7 +180,9 @@ def _syntax_diagnostic(e: UnexpectedInput, source: str) -> Diagnostic:
 
 def _expected_words(names: set[str]) -> str:
     words = _words()
-    items = sorted({words.get(n, n.strip("_").lower()) for n in names if n not in ("COMMENT", "WS")})
+    items = sorted(
+        {words.get(n, n.strip("_").lower()) for n in names if n not in ("COMMENT", "WS")}
+    )
     if not items:
         return "something else"
     if len(items) > 8:
