@@ -307,6 +307,7 @@ def _render(lines: list[_Line], comments: list[tuple[Span, str]], source: str) -
     """The lines as text, with comments put back and single blank lines kept between statements."""
     starts = [ln.start for ln in lines]
     tail: list[tuple[int, str]] = []
+    layout = _Layout(source)
     for span, text in comments:
         line_start = source.rfind("\n", 0, span.start) + 1
         if source[line_start : span.start].strip(" \t\f\r,"):
@@ -315,10 +316,11 @@ def _render(lines: list[_Line], comments: list[tuple[Span, str]], source: str) -
                 lines[i].trailing.append(text.rstrip())
                 continue
         i = bisect.bisect_right(starts, span.start)
+        line_no = span.line
         if i > 0 and lines[i - 1].end > span.start:
             i -= 1  # inside a statement printed on one line: the comment goes before it
-        (lines[i].before if i < len(lines) else tail).append((span.line, text.rstrip()))
-    layout = _Layout(source)
+            line_no = layout.line_of(lines[i].start)
+        (lines[i].before if i < len(lines) else tail).append((line_no, text.rstrip()))
     for ln in lines:
         src_line = layout.line_of(ln.start)
         for line_no, text in ln.before:

@@ -123,9 +123,7 @@ def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     closers = _closers_before(ip, token.type)
     if closers is not None:
         for c in closers:
-            ip.feed_token(
-                Token(c, "", start_pos=token.start_pos, line=token.line, column=token.column)
-            )
+            ip.feed_token(Token.new_borrow_pos(c, "", token))
         if token.type != "$END":
             ip.feed_token(token)
         return True
