@@ -123,11 +123,18 @@ def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     closers = _closers_before(ip, token.type)
     if closers is not None:
         for c in closers:
-            ip.feed_token(Token.new_borrow_pos(c, "", token))
+            ip.feed_token(_synthetic(c, token))
         if token.type != "$END":
             ip.feed_token(token)
         return True
     return token.type != "$END"
+
+
+def _synthetic(kind: str, at: Token) -> Token:
+    """A zero-width closing token inserted by recovery just before ``at``."""
+    pos = at.start_pos or 0
+    line, col = at.line or 1, at.column or 1
+    return Token(kind, "", pos, line, col, line, col, pos)
 
 
 def _closers_before(ip: InteractiveParser, wanted: str, depth: int = 6) -> list[str] | None:
