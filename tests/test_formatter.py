@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.arguments import bind, bind_layer
 from neural_hpo.dsl.catalog import LAYERS, OPTIMIZERS
-from neural_hpo.dsl.formatter import format_source, is_bare_name
+from neural_hpo.dsl.formatter import UNFORMATTABLE, format_source, is_bare_name
 from neural_hpo.dsl.model import (
     Block,
     Call,
@@ -22,7 +25,6 @@ from neural_hpo.dsl.model import (
     Setting,
     TupleValue,
 )
-from neural_hpo.dsl.parser import parse
 from neural_hpo.dsl.space import build_search_space, materialize
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.neural"))
@@ -123,11 +125,11 @@ def _corner(space) -> dict:
 
 def structure(source: str):
     """What a file means: networks with their settings, expanded layers, search space (names
-    and distributions) and the model materialized at one corner of the space."""
-    result = parse(source)
-    assert not [d for d in result.diagnostics if d.code.startswith("E10")], result.diagnostics
+    and distributions) and, for a file without errors, the model at one corner of the space."""
+    analysis = analyze(source)
+    assert not [d for d in analysis.diagnostics if d.code in UNFORMATTABLE], analysis.diagnostics
     nets = []
-    for n in result.file.networks:
+    for n in analysis.file.networks:
         settings = [
             (s.name, _value(s.value)) if isinstance(s, Setting) else (s.kind, _value_items(s))
             for s in n.body
@@ -135,7 +137,7 @@ def structure(source: str):
         ]
         space = build_search_space(n)
         params = [(p.name, p.describe(), p.parent) for p in space.params]
-        concrete = materialize(n, _corner(space), space) if not space.problems else None
+        concrete = None if analysis.errors else materialize(n, _corner(space), space)
         nets.append(
             (
                 n.name,
@@ -145,8 +147,8 @@ def structure(source: str):
                 [_layer(layer) for layer in concrete.layers] if concrete else None,
             )
         )
-    macros = [(m.name, m.params, [_layer(s) for s in m.body]) for m in result.file.macros]
-    return nets, macros
+    macros = [(m.name, m.params, [_layer(s) for s in m.body]) for m in analysis.file.macros]
+    return nets, macros, [d.code for d in analysis.diagnostics]
 
 
 def _value_items(block):
@@ -365,6 +367,48 @@ def test_syntax_errors_are_not_formatted():
         format_source("network N {\n    input: (4,)\n")
 
 
+def test_a_suffix_given_twice_is_not_formatted():
+    with pytest.raises(ValueError, match="E306"):
+        format_source(_net("Dense(8) -> relu -> tanh"))
+
+
 def test_empty_file():
     assert format_source("") == ""
     assert format_source("# only a comment\n") == "# only a comment\n"
+
+
+# ---- property: any file that parses keeps its meaning and formats idempotently ------------------
+
+_PIECES = [
+    "\n",
+    " ",
+    ",",
+    "# note\n",
+    "// note\n",
+    "Dense(8)",
+    'Dense(4, "relu")',
+    "Dropout(HPO(choice(0.1, 0.2)))",
+    "* 2",
+    "-> tanh",
+    '@ "cpu"',
+    "layers:",
+    "train { epochs: 2 }",
+    "{ Dense(32) }",
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([LEGACY, *(p.read_text() for p in EXAMPLES)]),
+    st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(_PIECES)), min_size=1, max_size=4),
+)
+def test_mutated_files_keep_their_meaning(sample: str, edits: list[tuple[int, str]]):
+    text = sample
+    for pos, piece in edits:
+        pos %= len(text) + 1
+        text = text[:pos] + piece + text[pos:]
+    try:
+        format_source(text)
+    except ValueError:
+        return  # a syntax error: nothing to format
+    assert_canonical(text)

@@ -41,7 +41,9 @@ from .model import (
 from .parser import parse
 
 INDENT = "    "
-SYNTAX_CODES = ("E101", "E102", "E103")
+#: parse diagnostics after which the model no longer holds everything written: syntax errors,
+#: and a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept
+UNFORMATTABLE = ("E101", "E102", "E103", "E306")
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: words that would not read back as a bare name
@@ -53,9 +55,9 @@ def format_source(source: str) -> str:
     """``source`` in canonical form; raises ValueError (with the first syntax error) rather than
     reformat a file that does not parse, since recovery may have dropped some of it."""
     result = parse(source)
-    syntax = [d for d in result.diagnostics if d.code in SYNTAX_CODES]
-    if syntax:
-        d = syntax[0]
+    blocking = [d for d in result.diagnostics if d.code in UNFORMATTABLE]
+    if blocking:
+        d = blocking[0]
         raise ValueError(f"{d.span.line + 1}:{d.span.col + 1}: error[{d.code}]: {d.message}")
     printer = _Printer(source, result.file)
     printer.file()
@@ -186,11 +188,13 @@ class _Printer:
             names = frozenset(a.name for a in spec.args if a.type == "activation")
             bound = bind_layer(layer, spec)
             if not bound.problems:
+                values = dict(bound.values)
+                if layer.activation is not None:
+                    del values["activation"]  # bind_layer folded the arrow in
                 act_spec = spec.arg("activation")
-                movable = act_spec is not None and not act_spec.required
-                act_arg = bound.values.get("activation") if movable else None
-                activation = act_arg.value if act_arg is not None else None
-                args = [Argument(k, a.value) for k, a in bound.values.items() if a is not act_arg]
+                if act_spec is not None and not act_spec.required and "activation" in values:
+                    activation = values.pop("activation").value
+                args = [Argument(k, a.value) for k, a in values.items()]
         head = layer.name
         if spec is not None or layer.has_parens:
             head += f"({self.args(args, ': ', names)})"
