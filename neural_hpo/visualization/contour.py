@@ -43,7 +43,7 @@ def plot_contour(
     z = model.predict(np.column_stack([mesh_x.ravel(), mesh_y.ravel()])).reshape(mesh_x.shape)
     fig, (ax,) = new_figure(1, panel_size=(6.0, 4.6))
     cx, cy = sx.decode(mesh_x), sy.decode(mesh_y)
-    image = ax.pcolormesh(cx, cy, z, cmap=data.cmap(), shading="nearest")
+    image = ax.pcolormesh(cx, cy, z, cmap=data.cmap(), shading="nearest", rasterized=True)
     if "categorical" not in (sx.kind, sy.kind) and len(gx) > 1 and len(gy) > 1:
         ax.contour(cx, cy, z, levels=6, colors="white", linewidths=0.5)
     fig.colorbar(image, ax=ax, label=f"predicted {data.label()}")
