@@ -14,6 +14,9 @@ import numpy as np
 from neural_hpo.visualization._common import design_matrix, metric_data, param_scales
 from neural_hpo.visualization._surrogate import fit_forest
 
+#: rows per bootstrap resample; larger studies resample this many (m-out-of-n bootstrap)
+MAX_RESAMPLE = 1000
+
 
 @dataclass(frozen=True)
 class ImportanceRow:
@@ -38,7 +41,7 @@ def importance_rows(
     rng = np.random.default_rng(seed)
     draws = []
     for b in range(n_bootstrap):
-        idx = rng.integers(0, len(x), len(x))
+        idx = rng.integers(0, len(x), min(len(x), MAX_RESAMPLE))
         imp = fit_forest(x[idx], data.values[idx], seed=seed + b).feature_importances_
         draws.append(imp / imp.sum() if imp.sum() > 0 else imp)
     d = np.array(draws)
