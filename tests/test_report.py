@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import optuna
 import pytest
@@ -108,7 +112,7 @@ def test_ten_thousand_trials_fast_and_small(tmp_path):
     seconds = time.perf_counter() - start
     print(f"10,000 trials: {seconds:.1f} s")
     size = path.stat().st_size
-    assert seconds < 20, f"{seconds:.1f} s"  # bench/report.py holds the 10 s target
+    assert seconds < 30, f"{seconds:.1f} s"  # loose for busy CI; bench/report.py holds 10 s
     assert size < 5_000_000, f"{size / 1e6:.1f} MB"
     assert "Showing the best 500 of 10000 trials by accuracy" in path.read_text()
 
@@ -131,3 +135,17 @@ def test_cli_writes_the_report(tmp_path, capsys):
     assert "no study named 'nope'" in capsys.readouterr().err
     assert main(["report", "cli", "--metric", "f1", "--storage", storage, "-o", str(out)]) == 2
     assert "metric" in capsys.readouterr().err
+
+
+def test_report_demo_example_runs(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "report_demo.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hpo_report.html").exists() and (tmp_path / "contour.png").exists()
