@@ -82,6 +82,15 @@ def test_nonce_adds_the_only_script_and_it_runs_clean(study, tmp_path):
     html = path.read_text()
     assert html.count("<script") == 1 and "script-src 'nonce-cmFuZG9tbm9uY2U='" in html
     assert open_page(path).console == []
+    # a host script with the same nonce clicks the "#" header: the table sorts by number
+    click = (
+        '<script nonce="cmFuZG9tbm9uY2U=">const th = document.querySelector("table.trials th");'
+        'th.click(); console.log("first:" + th.closest("table").tBodies[0].rows[0].cells[0]'
+        ".textContent);</script></body>"
+    )
+    path.write_text(html.replace("</body>", click))
+    (message,) = open_page(path).console
+    assert message.startswith('"first:0", source: ' + path.as_uri())
     with pytest.raises(ValueError, match="script_nonce"):
         create_optimization_report(study, "accuracy", tmp_path / "b.html", script_nonce="x' y")
 

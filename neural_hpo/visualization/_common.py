@@ -103,12 +103,6 @@ class ParamScale:
         out = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
         return np.log10(out) if self.kind == "log" else out
 
-    def coords(self, values: Sequence[Any]) -> np.ndarray:
-        """Positions on this parameter's axis: raw values, or choice index for categoricals."""
-        if self.kind == "log":
-            return 10 ** self.encode(values)
-        return self.encode(values)
-
     def decode(self, encoded: np.ndarray) -> np.ndarray:
         """Axis positions of encoded grid points."""
         return 10**encoded if self.kind == "log" else encoded
