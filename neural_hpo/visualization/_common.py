@@ -121,15 +121,21 @@ class ParamScale:
 
     def style_axis(self, ax: Axes, axis: Literal["x", "y"] = "x") -> None:
         """Label the axis; log scale for log parameters, choice ticks for categoricals."""
-        getattr(ax, f"set_{axis}label")(self.name)
+        getattr(ax, f"set_{axis}label")(short(self.name, 60))
         if self.kind == "log":
             getattr(ax, f"set_{axis}scale")("log")
         elif self.kind == "categorical":
             getattr(ax, f"set_{axis}ticks")(
-                range(len(self.choices)), labels=[str(c) for c in self.choices]
+                range(len(self.choices)), labels=[short(c) for c in self.choices]
             )
             lo, hi = -0.5, len(self.choices) - 0.5
             getattr(ax, f"set_{axis}lim")(lo, hi)
+
+
+def short(value: Any, limit: int = 28) -> str:
+    """``value`` as a figure label, cut with an ellipsis so long names cannot crowd a plot out."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_real(v: Any) -> bool:

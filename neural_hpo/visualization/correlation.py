@@ -14,6 +14,7 @@ from neural_hpo.visualization._common import (
     metric_data,
     new_figure,
     param_scales,
+    short,
 )
 
 #: above this many variables the cells are too small to print their value in
@@ -45,8 +46,8 @@ def plot_correlation_heatmap(trials: Any, metric: str) -> Figure:
     fig, (ax,) = new_figure(1, panel_size=(1.0 + 0.6 * len(names), 0.8 + 0.55 * len(names)))
     image = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
     ticks = range(len(names))
-    ax.set_xticks(ticks, labels=names, rotation=45, ha="right")
-    ax.set_yticks(ticks, labels=names)
+    ax.set_xticks(ticks, labels=[short(n) for n in names], rotation=45, ha="right")
+    ax.set_yticks(ticks, labels=[short(n) for n in names])
     if len(names) <= ANNOTATE_UP_TO:
         for (i, j), v in np.ndenumerate(corr):
             text = "–" if np.isnan(v) else f"{v:.2f}"
@@ -56,7 +57,7 @@ def plot_correlation_heatmap(trials: Any, metric: str) -> Figure:
     ax.set_title(title)
     skipped = [s.name for s in scales if s not in ordered]
     if skipped:
-        ax.set_xlabel("not shown (unordered): " + ", ".join(skipped))
+        ax.set_xlabel("not shown (unordered): " + ", ".join(short(n) for n in skipped))
     return fig
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from neural_hpo.visualization._common import empty_figure, new_figure
+from neural_hpo.visualization._common import empty_figure, new_figure, short
 from neural_hpo.visualization._importance import ImportanceRow, importance_rows
 
 
@@ -26,13 +26,14 @@ def importance_figure(rows: list[ImportanceRow], metric: str) -> Figure:
     rows = rows[::-1]  # most important at the top
     fig, (ax,) = new_figure(1, panel_size=(6.5, 0.9 + 0.35 * len(rows)))
     ax.barh(
-        [r.param for r in rows],
+        range(len(rows)),
         [r.importance for r in rows],
         xerr=[r.std for r in rows],
         color="tab:blue",
         ecolor="black",
         capsize=3,
     )
+    ax.set_yticks(range(len(rows)), labels=[short(r.param) for r in rows])
     ax.set(title=title, xlabel="importance (mean ± std over bootstrap resamples)")
     ax.set_xlim(left=0)
     return fig

@@ -13,6 +13,7 @@ from neural_hpo.visualization._common import (
     metric_data,
     new_figure,
     param_scales,
+    short,
 )
 from neural_hpo.visualization._surrogate import background, fit_forest, partial_dependence
 
@@ -55,8 +56,8 @@ def plot_interaction_heatmap(trials: Any, metric: str) -> Figure:
     n = len(names)
     fig, (ax,) = new_figure(1, panel_size=(1.2 + 0.6 * n, 0.8 + 0.55 * n))
     image = ax.imshow(h2, cmap="magma_r", vmin=0, vmax=max(0.05, float(np.nanmax(h2))))
-    ax.set_xticks(range(n), labels=names, rotation=45, ha="right")
-    ax.set_yticks(range(n), labels=names)
+    ax.set_xticks(range(n), labels=[short(m) for m in names], rotation=45, ha="right")
+    ax.set_yticks(range(n), labels=[short(m) for m in names])
     for (i, j), v in np.ndenumerate(h2):
         if i != j:
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="x-small")

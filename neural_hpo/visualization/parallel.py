@@ -18,6 +18,7 @@ from neural_hpo.visualization._common import (
     new_figure,
     param_scales,
     sample_indices,
+    short,
 )
 
 #: most lines drawn in grey behind the highlighted top trials
@@ -76,7 +77,9 @@ def plot_parallel_coordinates(
     fig.colorbar(lines, ax=ax, label=data.label())
     for x, scale, a, b in zip(xs, [*scales, ParamScale(metric, "linear")], lo, hi):
         _draw_axis(ax, x, scale, a, b)
-    ax.set_xticks(xs, labels=[s.name for s in scales] + [metric], rotation=20, ha="right")
+    ax.set_xticks(
+        xs, labels=[short(s.name) for s in scales] + [short(metric)], rotation=20, ha="right"
+    )
     ax.set(xlim=(-0.3, xs[-1] + 0.3), ylim=(-0.05, 1.05), yticks=[], title=title)
     ax.spines[["left", "right", "top"]].set_visible(False)
     shown = f"top {len(top)} of {len(data.trials)}" if top_n else f"{len(top)} trials"
@@ -89,7 +92,7 @@ def _draw_axis(ax: Any, x: float, scale: ParamScale, lo: float, hi: float) -> No
     ax.axvline(x, color="black", linewidth=0.8)
     if scale.kind == "categorical":
         ticks = np.arange(len(scale.choices), dtype=float)
-        labels = [str(c) for c in scale.choices]
+        labels = [short(c, 16) for c in scale.choices]
     else:
         ticks = np.linspace(lo, hi, 3) if hi > lo else np.array([lo])
         labels = [f"{v:.3g}" for v in scale.decode(ticks)]
