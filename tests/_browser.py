@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 FLAGS = [
     "--headless",
@@ -57,7 +58,5 @@ def open_page(path: Path, size: str = "1280,2000") -> Page:
     with tempfile.TemporaryDirectory() as out:
         png = Path(out) / "shot.png"
         _run(url, f"--screenshot={png}", f"--window-size={size}")
-        from PIL import Image
-
         pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
     return Page(dumped.stdout, console, pixels)
