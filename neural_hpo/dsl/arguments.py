@@ -7,9 +7,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .catalog import LAYERS, ArgSpec, LayerSpec
+from .catalog import ACTIVATIONS, LAYERS, ArgSpec, LayerSpec
 from .diagnostics import Diagnostic
-from .model import Argument, Layer, Span
+from .model import Argument, Ident, Layer, Span
 
 
 @dataclass
@@ -42,7 +42,10 @@ def bind(
                     Diagnostic("E307", f"{owner}: a positional argument after a named one", a.span)
                 )
                 continue
-            if i >= len(specs):
+            legacy_activation = _activation_spec(a, specs, i, out)
+            if legacy_activation is not None:
+                spec = legacy_activation
+            elif i >= len(specs):
                 out.problems.append(
                     Diagnostic(
                         "E307",
@@ -51,7 +54,8 @@ def bind(
                     )
                 )
                 continue
-            spec = specs[i]
+            else:
+                spec = specs[i]
         else:
             positional_done = True
             spec = next((s for s in specs if s.name == a.name or a.name in s.aliases), None)
@@ -75,6 +79,21 @@ def bind(
         if s.required and s.name not in out.values:
             out.problems.append(Diagnostic("E305", f"{owner} needs {s.name}", owner_span))
     return out
+
+
+def _activation_spec(
+    a: Argument, specs: Sequence[ArgSpec], i: int, out: BoundArgs
+) -> ArgSpec | None:
+    """Legacy files pass the activation positionally anywhere (``Conv2D(32, (3, 3), "relu")``):
+    a positional activation name binds to ``activation`` when its slot takes no such name."""
+    v = a.value
+    text = v.name if isinstance(v, Ident) else getattr(v, "value", None)
+    if not isinstance(text, str) or text.lower() not in ACTIVATIONS:
+        return None
+    if i < len(specs) and specs[i].type in ("activation", "enum", "str"):
+        return None
+    target = next((s for s in specs if s.type == "activation"), None)
+    return target if target is not None and target.name not in out.values else None
 
 
 def bind_layer(layer: Layer, spec: LayerSpec | None = None) -> BoundArgs:

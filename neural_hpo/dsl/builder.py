@@ -262,6 +262,8 @@ def interpret_hpo(args: list[Argument], span: Span, legacy: bool, diags: list[Di
     if form is not None:
         kind = HPO_FORMS[form]
         if kind == "categorical":
+            if step is not None:
+                problems.append((f"{form} takes no step", step.span))
             bad = [i for i in items if i.name is not None]
             problems.extend((f"{form} takes values, not {i.name!r}", i.span) for i in bad)
             spec = HpoSpec("categorical", choices=[i.value for i in items if i.name is None])
