@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from neural_hpo.dsl import fastparse, parser
 from neural_hpo.dsl.fastparse import SyntaxFallback, parse_fast
+from neural_hpo.dsl.model import Span, make_span
 from tests.test_dsl_fuzz import TOKENS
 from tests.test_dsl_language import CANONICAL, LEGACY, SEED
 
@@ -214,3 +215,10 @@ def test_mutated_inputs(sample: str, edits: list[tuple[int, int, str]]) -> None:
         pos %= len(text) + 1
         text = text[:pos] + insert + text[pos + cut :]
     _assert_same(text)
+
+
+def test_make_span_is_span() -> None:
+    fast, plain = make_span(1, 2, 3, 4, 5, 6), Span(1, 2, 3, 4, 5, 6)
+    assert fast == plain and hash(fast) == hash(plain) and type(fast) is Span
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.line = 0  # type: ignore[misc]

@@ -3,7 +3,6 @@ arguments, aliases and ``-> activation``, used by the checks, the search space a
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +24,8 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return f" (did you mean {lowered[word.lower()]}?)"
+    import difflib  # only on the error path: keeps difflib out of a clean file's start-up
+
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[close[0]]}?)" if close else ""
 

@@ -39,6 +39,7 @@ from .model import (
     Statement,
     TupleValue,
     Value,
+    make_span,
 )
 
 
@@ -158,7 +159,7 @@ class _Parser:
         ls = self.line_starts
         line = bisect_right(ls, start) - 1
         end_line = bisect_right(ls, end) - 1
-        return Span(line, start - ls[line], end_line, end - ls[end_line], start, end)
+        return make_span(line, start - ls[line], end_line, end - ls[end_line], start, end)
 
     # ---- file and bodies
 
