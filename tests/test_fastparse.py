@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neural_hpo.dsl import fastparse, parser
+from neural_hpo.dsl import analysis, fastparse, parser
 from neural_hpo.dsl.fastparse import SyntaxFallback, parse_fast
 from neural_hpo.dsl.model import Span, make_span
 from tests.test_dsl_fuzz import TOKENS
@@ -222,3 +223,14 @@ def test_make_span_is_span() -> None:
     assert fast == plain and hash(fast) == hash(plain) and type(fast) is Span
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.line = 0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, *KEYWORD_CORNERS], ids=lambda t: t[:30])
+def test_cached_bindings_change_no_diagnostic(text: str, monkeypatch) -> None:
+    cached = analysis.analyze(text)
+    monkeypatch.setattr(analysis, "layer_bindings_cached", contextlib.nullcontext)
+    plain = analysis.analyze(text)
+    assert _plain(cached.diagnostics) == _plain(plain.diagnostics)
+    assert [s.signature() for s in cached.spaces.values()] == [
+        s.signature() for s in plain.spaces.values()
+    ]
