@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from neural_hpo.dsl import analysis, fastparse, parser
 from neural_hpo.dsl.fastparse import SyntaxFallback, parse_fast
 from neural_hpo.dsl.model import Span, make_span
+from tests.conftest import wrap
 from tests.test_dsl_fuzz import TOKENS
+from tests.test_dsl_invalid import CASES
 from tests.test_dsl_language import CANONICAL, LEGACY, SEED
 
 DIALECTS = """
@@ -139,6 +141,8 @@ def _assert_same(text: str) -> None:
 
 EXAMPLES = [p.read_text() for p in sorted(Path(__file__).parent.parent.glob("examples/*.neural"))]
 SAMPLES = [SEED, LEGACY, CANONICAL, DIALECTS, *EXAMPLES]
+#: the checker's invalid snippets: mostly valid syntax with errors of meaning
+SNIPPETS = [wrap(body) for _, body, *_ in CASES]
 
 
 @pytest.mark.parametrize("text", SAMPLES, ids=lambda t: t.strip().splitlines()[0][:30])
@@ -147,7 +151,7 @@ def test_valid_inputs_take_the_fast_path_and_match_lark(text: str) -> None:
     _assert_same(text)
 
 
-@pytest.mark.parametrize("text", KEYWORD_CORNERS)
+@pytest.mark.parametrize("text", KEYWORD_CORNERS + SNIPPETS)
 def test_keyword_and_layout_corners(text: str) -> None:
     _assert_same(text)
 
@@ -225,7 +229,7 @@ def test_make_span_is_span() -> None:
         fast.line = 0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("text", [*SAMPLES, *KEYWORD_CORNERS], ids=lambda t: t[:30])
+@pytest.mark.parametrize("text", [*SAMPLES, *KEYWORD_CORNERS, *SNIPPETS], ids=lambda t: t[:30])
 def test_cached_bindings_change_no_diagnostic(text: str, monkeypatch) -> None:
     cached = analysis.analyze(text)
     monkeypatch.setattr(analysis, "layer_bindings_cached", contextlib.nullcontext)
