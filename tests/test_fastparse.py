@@ -104,6 +104,7 @@ KEYWORD_CORNERS = [
     "network N { x: 'unterminated }",
     "network N { x: 1 } network2 { }",
     "network N { Dense(units: 10) }\x0b",
+    'network N {\r\n\tDense(2)\x0c\r\n  x: "\u00e9\\"\u4e2d" y: \'\u00e9\' }\r\n',
 ]
 
 

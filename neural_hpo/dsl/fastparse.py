@@ -123,23 +123,13 @@ class _Parser:
         self.source = source
         self.diags = diags
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
-        kinds: list[str] = []
-        texts: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for m in _TOKEN_RE.finditer(source):
-            start, end = m.span(1)
-            text = source[start:end]
-            kind = _KIND_BY_FIRST.get(text[:1]) or _odd_kind(text)
-            if kind == "END":
-                break
-            kinds.append(kind)
-            texts.append(text)
-            starts.append(start)
-            ends.append(end)
-        kinds.append("END")
-        texts.append("")
-        self.kinds, self.texts, self.starts, self.ends = kinds, texts, starts, ends
+        # the last match is the empty one at the end: the END sentinel the parser looks ahead to
+        spans = [m.span(1) for m in _TOKEN_RE.finditer(source)]
+        self.texts = texts = [source[start:end] for start, end in spans]
+        kind_by_first = _KIND_BY_FIRST.get
+        self.kinds = [kind_by_first(text[:1]) or _odd_kind(text) for text in texts]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
         self.i = 0
 
     # ---- tokens and spans
@@ -154,6 +144,14 @@ class _Parser:
     def _span(self, first: int, last: int) -> Span:
         """From the start of token ``first`` to the end of token ``last``."""
         return self._offsets(self.starts[first], self.ends[last])
+
+    def _tok(self, i: int) -> Span:
+        """The span of token ``i`` (no token holds a newline)."""
+        start, end = self.starts[i], self.ends[i]
+        ls = self.line_starts
+        line = bisect_right(ls, start) - 1
+        col = start - ls[line]
+        return make_span(line, col, line, col + end - start, start, end)
 
     def _offsets(self, start: int, end: int) -> Span:
         ls = self.line_starts
@@ -188,7 +186,7 @@ class _Parser:
             name_span = self._offsets(self.starts[first] + len(word), self.ends[first])
         else:
             at = self._expect("NAME")
-            name, name_span = self.texts[at], self._span(at, at)
+            name, name_span = self.texts[at], self._tok(at)
         params: list[str] = []
         if word == "define" and self.kinds[self.i] == "(":
             params = self._macro_params()
@@ -233,7 +231,7 @@ class _Parser:
             elif kinds[i + 1] == ":":
                 self.i = i + 2
                 value = self._value()
-                name_span = self._span(i, i)
+                name_span = self._tok(i)
                 body.append(Setting(texts[i], value, self._span(i, self.i - 1), name_span))
             else:
                 body.append(self._layer())
@@ -245,7 +243,7 @@ class _Parser:
             self.i += 1
         items = self._dict_items()
         span = self._span(first, self.i - 1)
-        return make_block(self.texts[first], items, span, self._span(first, first))
+        return make_block(self.texts[first], items, span, self._tok(first))
 
     # ---- layers
 
@@ -270,7 +268,7 @@ class _Parser:
                 suffixes.append(("sublayers", self._sublayers()))
             else:
                 break
-        name_span = self._span(first, first)
+        name_span = self._tok(first)
         span = name_span if self.i - 1 == first else self._span(first, self.i - 1)
         return make_layer(self.texts[first], span, name_span, args, suffixes, self.diags)
 
@@ -310,18 +308,18 @@ class _Parser:
             if self.kinds[i + 1] == "(":
                 self.i = i + 1
                 args = self._call_args()
-                return Call(text, args, self._span(i, self.i - 1), self._span(i, i))
+                return Call(text, args, self._span(i, self.i - 1), self._tok(i))
             self.i = i + 1
-            return make_ident(text, self._span(i, i))
+            return make_ident(text, self._tok(i))
         if kind == "NUMBER":
             self.i = i + 1
-            return Literal(_number(text), self._span(i, i))
+            return Literal(_number(text), self._tok(i))
         if kind == "STRING":
             self.i = i + 1
-            return Literal(_unquote(text), self._span(i, i))
+            return Literal(_unquote(text), self._tok(i))
         if kind == "MACRO_REF":
             self.i = i + 1
-            return MacroRef(text[1:], self._span(i, i))
+            return MacroRef(text[1:], self._tok(i))
         if kind == "(":
             self.i = i + 1
             items = self._sequence(")", self._value)
@@ -369,7 +367,7 @@ class _Parser:
         ):
             self.i = i + 2
             value = self._value()
-            return Argument(self.texts[i], value, self._span(i, self.i - 1), self._span(i, i))
+            return Argument(self.texts[i], value, self._span(i, self.i - 1), self._tok(i))
         value = self._value()
         return Argument(None, value, value.span)
 
@@ -395,7 +393,7 @@ class _Parser:
             ):
                 self.i = i + 2
                 value = self._value()
-                items.append(Argument(texts[i], value, self._span(i, self.i - 1), self._span(i, i)))
+                items.append(Argument(texts[i], value, self._span(i, self.i - 1), self._tok(i)))
                 after_pair = True
             else:
                 raise SyntaxFallback("expected name: value")
