@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
+from typing import TypeVar
 
 from .builder import (
     _number,
@@ -24,6 +26,7 @@ from .builder import (
 from .diagnostics import Diagnostic
 from .model import (
     Argument,
+    Block,
     Call,
     DictValue,
     File,
@@ -102,7 +105,14 @@ def _odd_kind(text: str) -> str:
 _STATEMENT_WORDS = frozenset(("training", "train", "execution", "execute", "layers"))
 _BLOCK_WORDS = frozenset(("training", "train", "execution", "execute"))
 _ARG_SEPARATORS = frozenset((":", "="))
+_VALUE_SUFFIXES = {"->": "activation", "*": "repeat", "@": "device"}
 _TOP_WORDS = ("network", "define")
+_T = TypeVar("_T")
+
+
+def _is_hpo(word: str) -> bool:
+    """Where a value may start, lark's lexer reads ``hpo`` in any case as the HPO keyword."""
+    return len(word) == 3 and word.lower() == "hpo"
 
 
 def parse_fast(source: str, diags: list[Diagnostic]) -> File:
@@ -236,7 +246,7 @@ class _Parser:
             else:
                 body.append(self._layer())
 
-    def _block(self) -> Statement:
+    def _block(self) -> Block:
         first = self.i
         self.i += 1
         if self.kinds[self.i] == ":":
@@ -255,15 +265,9 @@ class _Parser:
         suffixes: list[tuple[str, Value | list[Layer]]] = []
         while True:
             kind = kinds[self.i]
-            if kind == "->":
+            if kind in _VALUE_SUFFIXES:
                 self.i += 1
-                suffixes.append(("activation", self._value()))
-            elif kind == "*":
-                self.i += 1
-                suffixes.append(("repeat", self._value()))
-            elif kind == "@":
-                self.i += 1
-                suffixes.append(("device", self._value()))
+                suffixes.append((_VALUE_SUFFIXES[kind], self._value()))
             elif kind == "{":
                 suffixes.append(("sublayers", self._sublayers()))
             else:
@@ -299,7 +303,7 @@ class _Parser:
         kind = self.kinds[i]
         text = self.texts[i]
         if kind == "NAME":
-            if len(text) == 3 and text.lower() == "hpo":
+            if _is_hpo(text):
                 self.i = i + 1
                 if self.kinds[self.i] != "(":
                     raise SyntaxFallback("expected ( after hpo")
@@ -337,10 +341,10 @@ class _Parser:
         self.i += 1
         return self._sequence(")", self._arg)
 
-    def _sequence(self, close: str, item):
+    def _sequence(self, close: str, item: Callable[[], _T]) -> list[_T]:
         """``[item (, item)* ,?] close``, after the opening bracket."""
         kinds = self.kinds
-        items = []
+        items: list[_T] = []
         if kinds[self.i] == close:
             self.i += 1
             return items
@@ -363,13 +367,18 @@ class _Parser:
         if (
             self.kinds[i] == "NAME"
             and self.kinds[i + 1] in _ARG_SEPARATORS
-            and self.texts[i].lower() != "hpo"
+            and not _is_hpo(self.texts[i])
         ):
-            self.i = i + 2
-            value = self._value()
-            return Argument(self.texts[i], value, self._span(i, self.i - 1), self._tok(i))
+            return self._named()
         value = self._value()
         return Argument(None, value, value.span)
+
+    def _named(self) -> Argument:
+        """``name: value`` or ``name = value``: a named argument or a dict entry."""
+        i = self.i
+        self.i = i + 2
+        value = self._value()
+        return Argument(self.texts[i], value, self._span(i, self.i - 1), self._tok(i))
 
     def _dict_items(self) -> list[Argument]:
         """``{ (pair | ,)* }``; a statement word right after a pair is lark's keyword there."""
@@ -391,9 +400,7 @@ class _Parser:
                 and kinds[i + 1] in _ARG_SEPARATORS
                 and not (after_pair and texts[i] in _STATEMENT_WORDS)
             ):
-                self.i = i + 2
-                value = self._value()
-                items.append(Argument(texts[i], value, self._span(i, self.i - 1), self._tok(i)))
+                items.append(self._named())
                 after_pair = True
             else:
                 raise SyntaxFallback("expected name: value")
