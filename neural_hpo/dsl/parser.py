@@ -1,4 +1,5 @@
-"""Text to typed model: the LALR parse with error recovery, then the tree builder and macros.
+"""Text to typed model: the fast parser for valid text, else the LALR parse with error recovery
+and the tree builder; then macros.
 
 ``parse`` never raises on bad input: syntax errors become diagnostics (several per file where
 recovery allows, worded for users), and whatever parsed is still built into the model so that
