@@ -3,8 +3,9 @@ arguments, aliases and ``-> activation``, used by the checks, the search space a
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .catalog import ACTIVATIONS, LAYERS, ArgSpec, LayerSpec
@@ -25,6 +26,8 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return f" (did you mean {lowered[word.lower()]}?)"
+    import difflib  # only on the error path: keeps difflib out of a clean file's start-up
+
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[close[0]]}?)" if close else ""
 
@@ -96,9 +99,36 @@ def _activation_spec(
     return target if target is not None and target.name not in out.values else None
 
 
+_cache: ContextVar[dict[int, tuple[Layer, LayerSpec, BoundArgs]] | None] = ContextVar(
+    "bind_layer_cache", default=None
+)
+
+
+@contextmanager
+def layer_bindings_cached() -> Iterator[None]:
+    """Inside the block ``bind_layer`` binds each layer once and hands out that result (not to
+    be changed): the search space and two checks all ask for every layer's arguments, and
+    ``analyze`` changes no layer meanwhile."""
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
 def bind_layer(layer: Layer, spec: LayerSpec | None = None) -> BoundArgs:
     """The layer's arguments with ``-> activation`` folded in as ``activation``."""
     spec = spec or LAYERS[layer.name]
+    cache = _cache.get()
+    if cache is None:
+        return _bind_layer(layer, spec)
+    hit = cache.get(id(layer))
+    if hit is None or hit[0] is not layer or hit[1] is not spec:
+        hit = cache[id(layer)] = (layer, spec, _bind_layer(layer, spec))
+    return hit[2]
+
+
+def _bind_layer(layer: Layer, spec: LayerSpec) -> BoundArgs:
     bound = bind(layer.args, spec.args, layer.name, layer.name_span)
     if layer.activation is not None:
         if "activation" in bound.values:
