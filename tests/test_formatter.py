@@ -19,12 +19,14 @@ from neural_hpo.dsl.model import (
     HpoSpec,
     Ident,
     Layer,
+    LayersMarker,
     ListValue,
     Literal,
     MacroRef,
     Setting,
     TupleValue,
 )
+from neural_hpo.dsl.parser import parse
 from neural_hpo.dsl.space import build_search_space, materialize
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.neural"))
@@ -127,7 +129,8 @@ def structure(source: str):
     """What a file means: networks with their settings, expanded layers, search space (names
     and distributions) and, for a file without errors, the model at one corner of the space."""
     analysis = analyze(source)
-    assert not [d for d in analysis.diagnostics if d.code in UNFORMATTABLE], analysis.diagnostics
+    syntax = parse(source).diagnostics
+    assert not [d for d in syntax if d.code in UNFORMATTABLE], syntax
     nets = []
     for n in analysis.file.networks:
         settings = [
@@ -147,7 +150,18 @@ def structure(source: str):
                 [_layer(layer) for layer in concrete.layers] if concrete else None,
             )
         )
-    macros = [(m.name, m.params, [_layer(s) for s in m.body]) for m in analysis.file.macros]
+    macros = [
+        (
+            m.name,
+            m.params,
+            [
+                _layer(s) if isinstance(s, Layer) else type(s).__name__
+                for s in m.body
+                if not isinstance(s, LayersMarker)
+            ],
+        )
+        for m in analysis.file.macros
+    ]
     return nets, macros, [d.code for d in analysis.diagnostics]
 
 

@@ -18,6 +18,7 @@ from .model import (
     File,
     HpoSpec,
     Layer,
+    LayersMarker,
     ListValue,
     Literal,
     Macro,
@@ -39,6 +40,11 @@ def expand_macros(file: File, diags: list[Diagnostic]) -> None:
             macros[m.name] = m
     for m in file.macros:
         _check_refs(m, diags)
+        diags.extend(
+            Diagnostic("E117", f"macro {m.name} may hold layers only", s.span)
+            for s in m.body
+            if not isinstance(s, (Layer, LayersMarker))
+        )
     for net in file.networks:
         net.layers = _expand([s for s in net.body if isinstance(s, Layer)], macros, diags, ())
 

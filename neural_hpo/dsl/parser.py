@@ -135,12 +135,23 @@ def span_of(start: int, end: int, line_starts: list[int]) -> Span:
 def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     """Record the error, then repair: close open brackets when that makes the token fit,
     otherwise drop the token. Returns False (give up) after too many errors."""
-    diags.append(_syntax_diagnostic(e, source))
-    if len(diags) >= _MAX_ERRORS or not isinstance(e, UnexpectedToken):
+    if not isinstance(e, UnexpectedToken):
+        diags.append(_syntax_diagnostic(e, source))
         return isinstance(e, UnexpectedCharacters) and len(diags) < _MAX_ERRORS
     ip: InteractiveParser = e.interactive_parser
     token = e.token
     closers = _closers_before(ip, token.type)
+    if token.type == "$END" and closers:
+        missing = " and ".join(_words()[c] for c in closers)
+        diags.append(
+            Diagnostic(
+                "E103", f"the file ends too early: missing {missing}", _error_span(e, source)
+            )
+        )
+    else:
+        diags.append(_syntax_diagnostic(e, source))
+    if len(diags) >= _MAX_ERRORS:
+        return False
     if closers is not None:
         for c in closers:
             ip.feed_token(_synthetic(c, token))
