@@ -19,6 +19,7 @@ from scipy.linalg import cho_factor, cho_solve
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+from threadpoolctl import threadpool_limits
 
 from neural_hpo.importance.encoding import ParamSpace
 from neural_hpo.importance.result import Estimate
@@ -26,7 +27,7 @@ from neural_hpo.importance.result import Estimate
 #: trials used to fit kernel hyperparameters, and at most to condition on (O(n^3) cost)
 N_HYPER = 256
 MAX_POINTS = 1000
-N_BOOTSTRAP = 12
+N_BOOTSTRAP = 8
 N_QUADRATURE = 96
 LENGTH_BOUNDS = (0.03, 100.0)
 NOISE_BOUNDS = (1e-6, 1.0)
