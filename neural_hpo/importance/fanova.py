@@ -25,7 +25,7 @@ import numpy as np
 from scipy.stats import qmc
 from sklearn.ensemble import RandomForestRegressor
 
-from neural_hpo.importance.forest import holdout_r2
+from neural_hpo.importance.forest import holdout_r2, n_jobs
 from neural_hpo.importance.result import Estimate
 
 #: trees in the forest; uniform quasi-random points used for the forest's total variance
@@ -118,7 +118,9 @@ class TreeANOVA:
         return max(float(np.sum(area * f**2)) - self.mean**2, 0.0)
 
 
-def make_forest(n_features: int, seed: int, n_trees: int = N_TREES) -> RandomForestRegressor:
+def make_forest(
+    n_features: int, n_trials: int, seed: int, n_trees: int = N_TREES
+) -> RandomForestRegressor:
     """Deep trees on the whole sample, each split choosing among all features but one.
 
     Bootstrapping leaves a tree a third fewer distinct points and flattens its marginals;
@@ -130,7 +132,7 @@ def make_forest(n_features: int, seed: int, n_trees: int = N_TREES) -> RandomFor
         max_features=max(n_features - 1, 1),
         min_samples_leaf=1,
         random_state=seed,
-        n_jobs=-1,
+        n_jobs=n_jobs(n_trials),
     )
 
 
@@ -185,9 +187,9 @@ def fanova(
 def fanova_importance(X: np.ndarray, y: np.ndarray, seed: int) -> Estimate:
     """fANOVA of a forest fitted to ``X, y``, with the held-out R² of the same kind of forest."""
     p = X.shape[1]
-    forest = make_forest(p, seed).fit(X, y)
+    forest = make_forest(p, len(y), seed).fit(X, y)
     estimate = fanova(forest, p, seed)
-    estimate.r2 = holdout_r2(make_forest(p, seed, n_trees=16), X, y, seed)
+    estimate.r2 = holdout_r2(make_forest(p, len(y), seed, n_trees=16), X, y, seed)
     return estimate
 
 
@@ -196,6 +198,6 @@ def marginal_curves(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each feature's marginal effect at unit positions ``grid``: mean and std across trees."""
     p = X.shape[1]
-    trees = forest_trees(make_forest(p, seed).fit(X, y), p)
+    trees = forest_trees(make_forest(p, len(y), seed).fit(X, y), p)
     curves = np.array([[t.marginal_at(i, grid) for i in range(p)] for t in trees])
     return curves.mean(axis=0), curves.std(axis=0)

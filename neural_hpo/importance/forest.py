@@ -18,6 +18,13 @@ from neural_hpo.importance.result import Estimate
 #: below this many trials a held-out split says nothing; R² is then not reported
 MIN_HOLDOUT = 10
 MAX_DEPTH = 6
+#: below this many trials a forest fits faster on one thread than it starts a pool
+PARALLEL_FROM = 300
+
+
+def n_jobs(n_trials: int) -> int | None:
+    """Worker threads for a forest on ``n_trials`` trials."""
+    return -1 if n_trials >= PARALLEL_FROM else None
 
 
 def holdout_r2(model: RegressorMixin, X: np.ndarray, y: np.ndarray, seed: int) -> float | None:
@@ -37,7 +44,11 @@ def random_forest_importance(X: np.ndarray, y: np.ndarray, seed: int) -> Estimat
     """
     oob = len(y) >= 2 * MIN_HOLDOUT
     forest = RandomForestRegressor(
-        n_estimators=100, max_depth=MAX_DEPTH, oob_score=oob, random_state=seed, n_jobs=-1
+        n_estimators=100,
+        max_depth=MAX_DEPTH,
+        oob_score=oob,
+        random_state=seed,
+        n_jobs=n_jobs(len(y)),
     ).fit(X, y)
     per_tree = np.array([e.feature_importances_ for e in forest.estimators_])
     r2 = float(forest.oob_score_) if oob else None

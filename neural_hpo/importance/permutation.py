@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold
 
+from neural_hpo.importance.forest import n_jobs
 from neural_hpo.importance.result import Estimate
 
 N_FOLDS = 3
@@ -28,7 +29,7 @@ def permutation_importance(X: np.ndarray, y: np.ndarray, seed: int) -> Estimate:
     p = X.shape[1]
     drops, residual = [], 0.0
     for fit, test in KFold(N_FOLDS, shuffle=True, random_state=seed).split(X):
-        forest = RandomForestRegressor(n_estimators=100, random_state=seed, n_jobs=-1)
+        forest = RandomForestRegressor(n_estimators=100, random_state=seed, n_jobs=n_jobs(len(fit)))
         forest.fit(X[fit], y[fit])
         base = float(np.mean((forest.predict(X[test]) - y[test]) ** 2))
         residual += base * len(test)
