@@ -53,7 +53,7 @@ def bar_chart(
 
 
 def plot_param_importance(
-    trials: Any, metric: str, method: str = DEFAULT_METHOD, seed: int = 0, **_: Any
+    trials: Any, metric: str, method: str = DEFAULT_METHOD, seed: int = 0
 ) -> Figure:
     """Importances of ``method`` with their std, titled with the confidence verdict."""
     result = importance(trials, metric, method, seed)
