@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import optuna
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
@@ -192,3 +194,14 @@ def test_cli_prints_the_table(tmp_path, capsys) -> None:
 
 def test_cli_choices_match_the_methods() -> None:
     assert set(METHOD_CHOICES) == set(METHODS)
+
+
+@given(st.floats(min_value=1e-5, max_value=1e-1), st.integers(min_value=0, max_value=15))
+def test_unit_encoding_round_trips(lr: float, step: int) -> None:
+    log_space = ParamSpace.from_distribution("lr", LR)
+    u = log_space.to_unit(lr)
+    assert 0.0 <= u <= 1.0
+    assert log_space.from_unit(np.array([u]))[0] == pytest.approx(lr, rel=1e-9)
+    units = ParamSpace.from_distribution("units", UNITS)
+    value = 16 + 16 * step
+    assert units.from_unit(np.array([units.to_unit(value)]))[0] == pytest.approx(value)
