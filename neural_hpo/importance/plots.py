@@ -3,6 +3,7 @@ needs no display and leaves no global state behind; save it with ``fig.savefig(p
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,10 @@ GRID = 101
 
 
 def subtitle(result: ImportanceResult) -> str:
-    """Method, trial count and the confidence verdict, for a figure title."""
+    """Method, trial count and the confidence verdict, wrapped to fit above a figure."""
     line = f"{result.method}, {result.n_trials} trials, {result.confidence} confidence"
-    return line + (f" ({'; '.join(result.reasons)})" if result.reasons else "")
+    line += f" ({'; '.join(result.reasons)})" if result.reasons else ""
+    return textwrap.fill(line, width=60)
 
 
 def bar_chart(
