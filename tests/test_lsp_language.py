@@ -198,3 +198,37 @@ async def test_settings_from_initialization_options(tmp_path) -> None:
         assert "neural.sampler" in lc.messages[0].message
     finally:
         await stop(lc)
+
+
+LEGACY = """network Old {
+    input: (28, 28, 1)
+    layers:
+        Dense(HPO(choice(64, 128)), "relu")
+        Output(units=10, activation="softmax")
+    train {
+        epochs: 1
+    }
+}
+"""
+
+
+async def test_formatting_and_legacy_conversion(client, workspace) -> None:
+    uri = open_doc(client, workspace / "legacy.neural", LEGACY)
+    await diagnostics(client, uri)
+    td = T.TextDocumentIdentifier(uri)
+    edits = await client.text_document_formatting_async(
+        T.DocumentFormattingParams(td, T.FormattingOptions(tab_size=4, insert_spaces=True))
+    )
+    from neural_hpo.dsl.formatter import format_source
+
+    assert edits[0].new_text == format_source(LEGACY)
+    whole = T.Range(T.Position(0, 0), T.Position(0, 0))
+    actions = await client.text_document_code_action_async(
+        T.CodeActionParams(td, whole, T.CodeActionContext(diagnostics=[]))
+    )
+    convert = next(a for a in actions if a.title == "Convert legacy syntax to canonical")
+    (doc_edit,) = convert.edit.document_changes
+    assert (
+        doc_edit.edits[0].new_text == format_source(LEGACY)
+        and "hpo(categorical" in doc_edit.edits[0].new_text
+    )
