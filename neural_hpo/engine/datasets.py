@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +28,7 @@ DATA_ENV = "NEURAL_HPO_DATA"
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _CIFAR_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 
-DatasetSource = Union[str, os.PathLike, Callable[[], tuple]]
+DatasetSource = str | os.PathLike | Callable[[], tuple]
 
 
 @dataclass
@@ -190,7 +190,7 @@ def fit_to_shape(x: np.ndarray, shape: tuple[int | None, ...], name: str) -> np.
 
 
 def _square(features: int, channels: int) -> tuple[int, int, int] | None:
-    side = int(round((features / channels) ** 0.5))
+    side = round((features / channels) ** 0.5)
     return (side, side, channels) if side * side * channels == features else None
 
 
@@ -223,7 +223,7 @@ def split(
     if not 0 < validation_split < 1:
         raise ValueError(f"validation_split must lie in (0, 1), not {validation_split}")
     order = np.random.default_rng(seed).permutation(len(x))
-    n_val = max(1, int(round(len(x) * validation_split)))
+    n_val = max(1, round(len(x) * validation_split))
     if n_val >= len(x):
         raise ValueError(f"{len(x)} samples are too few for validation_split={validation_split}")
     val, train = order[:n_val], order[n_val:]
