@@ -65,7 +65,8 @@ class StudyWatcher:
         self._stop.set()
         self._thread.join()
         self.poll()
-        self._emit("done", None)
+        best = self.study.get_trials(deepcopy=False) if self.best_number is not None else []
+        self._emit("done", next((t for t in best if t.number == self.best_number), None))
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
@@ -101,7 +102,7 @@ class StudyWatcher:
 
     def _emit(self, kind: str, t: FrozenTrial | None) -> None:
         value = None
-        if t is not None and t.values is not None:
+        if kind != "trial_started" and t is not None and t.values is not None:
             value = t.values[0] if len(t.values) == 1 else list(t.values)
         self.on_event(
             {
@@ -110,7 +111,7 @@ class StudyWatcher:
                 "trial": t.number if t is not None else None,
                 "n_trials": self.n_trials,
                 "finished": self.finished,
-                "state": t.state.name if t is not None else None,
+                "state": "RUNNING" if kind == "trial_started" else t.state.name if t else None,
                 "value": _jsonable(value),
                 "params": dict(t.params) if t is not None else None,
                 "best_value": _jsonable(self.best_value),

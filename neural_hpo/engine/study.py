@@ -1,8 +1,8 @@
 """Persistent studies: storage, creation, resume, and trials left behind by dead workers.
 
 Studies live in an Optuna RDB storage (default: SQLite under ``.neural-hpo/``), so
-``optuna-dashboard`` opens them. SQLite connections wait up to 60 s on a lock, so several worker
-processes can share one file.
+``optuna-dashboard`` opens them. SQLite runs in WAL mode and its connections wait up to 60 s on
+a lock, so several worker processes share one file.
 
 Dead workers: every worker process registers itself on the study (a system attribute holding
 host, pid and start time) once, when it starts. When a run starts, a RUNNING trial is failed
@@ -18,8 +18,10 @@ import os
 import socket
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import optuna
+import sqlalchemy
 from optuna.trial import TrialState
 
 from neural_hpo.storage import resolve_storage
@@ -37,10 +39,22 @@ class SpaceChangedError(ValueError):
 def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
     """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
     url = resolve_storage(storage)
-    if url.startswith("sqlite"):
-        kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-    return optuna.storages.get_storage(url)
+    if not url.startswith("sqlite"):
+        return optuna.storages.get_storage(url)
+    kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    rdb = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    sqlalchemy.event.listen(rdb.engine, "connect", _sqlite_pragmas)
+    rdb.engine.dispose()  # connections opened while creating tables lack the pragmas
+    return rdb
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL: readers never block the writer; synchronous=NORMAL: a commit survives a killed
+    process (not a power cut) without an fsync per write, which made each write cost ~20 ms."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def default_study_name(loaded: LoadedNetwork) -> str:
