@@ -164,7 +164,7 @@ def optimize_and_return(
     url = resolve_storage(storage)
     study = open_study(
         open_storage(url),
-        study_name or default_study_name(loaded),
+        study_name or default_study_name(loaded, names, plan.sampler),
         loaded,
         names,
         [METRIC_DIRECTIONS[m] for m in names],
@@ -175,11 +175,13 @@ def optimize_and_return(
     fail_orphaned_trials(study)
     deadline = None if timeout is None else time.time() + timeout
     first = len(study.get_trials(deepcopy=False))
+    if first:
+        study.sampler = plan.make_sampler(loaded.space, done=first)
     if on_event is None:
-        _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device)
+        _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
     else:
         with StudyWatcher(study, n_trials, on_event, first_number=first):
-            _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device)
+            _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
     if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
         raise NoCompletedTrialError(study)
     return OptimizationResult(study)
@@ -195,6 +197,7 @@ def _run(
     n_jobs: int,
     deadline: float | None,
     device: str,
+    done: int,
 ) -> None:
     if n_jobs == 1:
         key = register_worker(study)
@@ -204,7 +207,7 @@ def _run(
             unregister_worker(study, key)
         return
     specs = [
-        WorkerSpec(url, study.study_name, runner, plan, loaded.network.name, i, deadline)
+        WorkerSpec(url, study.study_name, runner, plan, loaded.network.name, i, done, deadline)
         for i in range(n_jobs)
     ]
     run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))

@@ -52,9 +52,13 @@ class SearchPlan:
         if self.pruner != "none" and self.n_objectives > 1:
             raise ValueError("pruning needs a single objective (Optuna cannot prune otherwise)")
 
-    def make_sampler(self, space: SearchSpace, worker: int = 0) -> optuna.samplers.BaseSampler:
-        """The Optuna sampler; worker ``k`` gets seed + k so parallel workers do not repeat."""
-        seed = None if self.seed is None else self.seed + worker
+    def make_sampler(
+        self, space: SearchSpace, worker: int = 0, done: int = 0
+    ) -> optuna.samplers.BaseSampler:
+        """The Optuna sampler. The seed is offset by the worker index and by ``done``, the
+        trials the study held when this run started, so that parallel workers and a resumed
+        run do not repeat the same draws (and a rerun with the same seed is reproducible)."""
+        seed = None if self.seed is None else self.seed + 100_003 * worker + done
         s = optuna.samplers
         if self.sampler == "tpe":
             return s.TPESampler(seed=seed)

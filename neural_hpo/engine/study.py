@@ -14,6 +14,7 @@ no storage write per trial, unlike Optuna's heartbeat.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import socket
 import warnings
@@ -57,9 +58,11 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def default_study_name(loaded: LoadedNetwork) -> str:
-    """Network name and a short hash of the source: rerunning an unchanged file resumes."""
-    return f"{loaded.network.name}-{loaded.source_hash[:8]}"
+def default_study_name(loaded: LoadedNetwork, metric_names: Sequence[str], sampler: str) -> str:
+    """Network name and a short hash of source, objectives and sampler: rerunning an unchanged
+    file with the same settings resumes its study; another sampler or metric starts its own."""
+    key = "\0".join([loaded.source_hash, *metric_names, sampler])
+    return f"{loaded.network.name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def open_study(

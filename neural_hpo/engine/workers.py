@@ -100,6 +100,7 @@ class WorkerSpec:
     plan: Any  # samplers.SearchPlan
     network: str | None
     index: int
+    done: int  # trials in the study when the run started (offsets the sampler seed)
     deadline: float | None
 
 
@@ -111,7 +112,7 @@ def _worker_main(spec: WorkerSpec, counter: Any) -> None:
     study = optuna.load_study(
         study_name=spec.study_name,
         storage=open_storage(spec.storage_url),
-        sampler=spec.plan.make_sampler(loaded.space, spec.index),
+        sampler=spec.plan.make_sampler(loaded.space, spec.index, spec.done),
         pruner=spec.plan.make_pruner(),
     )
     key = register_worker(study)
