@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 class Progress:
     """``trial k/N  best ...  ETA m:ss`` on one stderr line, rewritten per event."""
 
-    def __init__(self, stream: Any = sys.stderr):
-        self.stream, self.start = stream, time.monotonic()
+    def __init__(self, stream: Any = None):
+        self.stream, self.start = stream or sys.stderr, time.monotonic()
 
     def __call__(self, event: dict[str, Any]) -> None:
         if event["event"] == "done":
