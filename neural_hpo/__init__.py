@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "materialize": "neural_hpo.dsl.space",
     "format_source": "neural_hpo.dsl.formatter",
     "load_trials": "neural_hpo.trials",
+    "create_optimization_report": "neural_hpo.visualization.report",
     "optimize_and_return": "neural_hpo.engine.api",
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",

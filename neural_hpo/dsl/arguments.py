@@ -29,7 +29,9 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     return f" (did you mean {lowered[close[0]]}?)" if close else ""
 
 
-def bind(args: Sequence[Argument], specs: Sequence[ArgSpec], owner: str, owner_span: Span) -> BoundArgs:
+def bind(
+    args: Sequence[Argument], specs: Sequence[ArgSpec], owner: str, owner_span: Span
+) -> BoundArgs:
     """Match ``args`` to ``specs`` (positional order, names and aliases)."""
     out = BoundArgs()
     positional_done = False
@@ -89,5 +91,7 @@ def bind_layer(layer: Layer, spec: LayerSpec | None = None) -> BoundArgs:
                 )
             )
         else:
-            bound.values["activation"] = Argument("activation", layer.activation, layer.activation.span)
+            bound.values["activation"] = Argument(
+                "activation", layer.activation, layer.activation.span
+            )
     return bound

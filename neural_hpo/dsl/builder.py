@@ -13,8 +13,8 @@ from .model import (
     File,
     HpoSpec,
     Ident,
-    LayersMarker,
     Layer,
+    LayersMarker,
     ListValue,
     Literal,
     Macro,
@@ -146,7 +146,9 @@ class _ToModel(Transformer):
 
     def layer(self, meta, c):
         name: Token = c[0]
-        layer = Layer(name.value, span=_meta_span(meta), name_span=_tok_span(name), has_parens=False)
+        layer = Layer(
+            name.value, span=_meta_span(meta), name_span=_tok_span(name), has_parens=False
+        )
         for item in c[1:]:
             if isinstance(item, list):
                 layer.args = item
@@ -208,9 +210,7 @@ def build_file(tree: Tree, source: str, path: str | None, diags: list[Diagnostic
     )
 
 
-def interpret_hpo(
-    args: list[Argument], span: Span, legacy: bool, diags: list[Diagnostic]
-) -> Value:
+def interpret_hpo(args: list[Argument], span: Span, legacy: bool, diags: list[Diagnostic]) -> Value:
     """The ``HpoSpec`` that ``hpo(args)`` (or legacy ``HPO(form(...))``) stands for.
 
     A malformed expression is reported (E208) and becomes a ``Call`` named ``hpo``, which later
@@ -246,7 +246,7 @@ def interpret_hpo(
             problems.append(
                 (
                     f"hpo does not take {what}: use categorical: [...], range: [low, high], "
-                    "log_range: [low, high] (and optionally name: \"...\")",
+                    'log_range: [low, high] (and optionally name: "...")',
                     a.span,
                 )
             )
@@ -255,7 +255,9 @@ def interpret_hpo(
             problems.append(("hpo takes one form: categorical, range or log_range", a.span))
         form = key
     if form is None and not problems:
-        problems.append(("hpo needs a form: categorical: [...], range: [...] or log_range: [...]", span))
+        problems.append(
+            ("hpo needs a form: categorical: [...], range: [...] or log_range: [...]", span)
+        )
     spec: HpoSpec | None = None
     if form is not None:
         kind = HPO_FORMS[form]

@@ -56,39 +56,46 @@ class ArgSpec:
             return f"{base} {'<' if self.high_open else '≤'} {_num(self.high)}"
         return base
 
-    def scalar_problem(self, v: object) -> str | None:
-        """Why the concrete scalar ``v`` is not a valid element value, or None when it is.
+    def problem(self, v: object) -> tuple[str, str] | None:
+        """``(code, message)`` when the concrete scalar ``v`` is not valid here, else None.
 
-        For tuple-typed arguments ``v`` is one element of the tuple.
+        For tuple-typed arguments ``v`` is one element of the tuple. Codes: E303 wrong type,
+        E304 outside the domain, E308 unknown activation.
         """
-        if self.type in ("int", "int_tuple", "shape"):
+        t = self.type
+        wrong = ("E303", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
+        if t in ("int", "int_tuple", "shape"):
             if isinstance(v, bool) or not isinstance(v, int):
-                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
-        elif self.type == "float":
+                return wrong
+        elif t == "float":
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
-        elif self.type == "bool":
-            if not isinstance(v, bool):
-                return f"{self.name} takes true or false, not {_show(v)}"
+                return wrong
+        elif t == "bool":
+            return None if isinstance(v, bool) else wrong
+        elif t == "enum":
+            ok = isinstance(v, str) and v.lower() in self.choices
+            return (
+                None if ok else ("E304", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
+            )
+        elif t == "activation":
+            if isinstance(v, str) and v.lower() in ACTIVATIONS:
+                return None
+            if v is None:
+                return None
+            return ("E308", f"{_show(v)} is not an activation")
+        elif t == "str":
+            return None if isinstance(v, str) else wrong
+        if t == "shape" and v == -1:
             return None
-        elif self.type == "enum":
-            if not isinstance(v, str) or v.lower() not in self.choices:
-                return f"{self.name} takes {self.domain_text()}, not {_show(v)}"
-            return None
-        elif self.type == "activation":
-            if not isinstance(v, str) or v.lower() not in ACTIVATIONS:
-                return f"{_show(v)} is not an activation"
-            return None
-        elif self.type == "str":
-            return None if isinstance(v, str) else f"{self.name} takes a string, not {_show(v)}"
         return self.bounds_problem(float(v))  # type: ignore[arg-type]
 
-    def bounds_problem(self, x: float) -> str | None:
-        """Why the number ``x`` lies outside [low, high], or None."""
+    def bounds_problem(self, x: float) -> tuple[str, str] | None:
+        """``("E304", message)`` when the number ``x`` lies outside [low, high], else None."""
+        outside = ("E304", f"{self.name} must be {self.domain_text()}; {_num(x)} is outside")
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
-            return f"{self.name} must be {self.domain_text()}; {_num(x)} is outside"
+            return outside
         if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
-            return f"{self.name} must be {self.domain_text()}; {_num(x)} is outside"
+            return outside
         return None
 
 
@@ -99,6 +106,8 @@ def _num(x: float) -> str:
 
 
 def _show(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.1f}"
     if isinstance(v, str):
         return repr(v)
     if v is None:
@@ -197,7 +206,13 @@ METRICS: dict[str, str] = {
 }
 
 _LR = ArgSpec(
-    "learning_rate", "float", "step size of each update", 1e-3, low=0, low_open=True, aliases=("lr",)
+    "learning_rate",
+    "float",
+    "step size of each update",
+    1e-3,
+    low=0,
+    low_open=True,
+    aliases=("lr",),
 )
 _WD = ArgSpec("weight_decay", "float", "L2 penalty on the weights", 0.0, low=0)
 _EPS = ArgSpec("epsilon", "float", "term added for numerical stability", 1e-8, low=0, low_open=True)
@@ -229,7 +244,14 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adamw",
             "AdamW: Adam with decoupled weight decay",
-            (_LR, _BETA1, _BETA2, _EPS, ArgSpec("weight_decay", "float", "decoupled decay", 0.01, low=0), _AMSGRAD),
+            (
+                _LR,
+                _BETA1,
+                _BETA2,
+                _EPS,
+                ArgSpec("weight_decay", "float", "decoupled decay", 0.01, low=0),
+                _AMSGRAD,
+            ),
         ),
         OptimizerSpec(
             "sgd",
@@ -239,7 +261,21 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "rmsprop",
             "RMSprop: divides by a running average of squared gradients",
-            (_LR, ArgSpec("rho", "float", "decay of the running average", 0.99, low=0, high=1, aliases=("alpha",)), _MOMENTUM, _EPS, _WD),
+            (
+                _LR,
+                ArgSpec(
+                    "rho",
+                    "float",
+                    "decay of the running average",
+                    0.99,
+                    low=0,
+                    high=1,
+                    aliases=("alpha",),
+                ),
+                _MOMENTUM,
+                _EPS,
+                _WD,
+            ),
         ),
         OptimizerSpec("adagrad", "Adagrad: per-parameter learning rates", (_LR, _EPS, _WD)),
     )
@@ -250,8 +286,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 _ACT = ArgSpec("activation", "activation", "activation applied to the output", None)
 _BIAS = ArgSpec("use_bias", "bool", "add a learned bias", True)
 _UNITS = ArgSpec("units", "int", "number of output features", low=1)
-_PAD = ArgSpec("padding", "enum", "'valid' (no padding) or 'same' (keep size at stride 1)", "valid", choices=("valid", "same"))
-_RATE = ArgSpec("rate", "float", "fraction of inputs zeroed during training", low=0, high=1, high_open=True)
+_PAD = ArgSpec(
+    "padding",
+    "enum",
+    "'valid' (no padding) or 'same' (keep size at stride 1)",
+    "valid",
+    choices=("valid", "same"),
+)
+_RATE = ArgSpec(
+    "rate", "float", "fraction of inputs zeroed during training", low=0, high=1, high_open=True
+)
 
 
 def _conv(rank: int) -> LayerSpec:
@@ -263,7 +307,14 @@ def _conv(rank: int) -> LayerSpec:
             ArgSpec("kernel_size", "int_tuple", "size of the convolution window", low=1),
             ArgSpec("strides", "int_tuple", "step of the window", 1, low=1, aliases=("stride",)),
             _PAD,
-            ArgSpec("dilation", "int_tuple", "spacing between kernel elements", 1, low=1, aliases=("dilation_rate",)),
+            ArgSpec(
+                "dilation",
+                "int_tuple",
+                "spacing between kernel elements",
+                1,
+                low=1,
+                aliases=("dilation_rate",),
+            ),
             _ACT,
             _BIAS,
         ),
@@ -278,7 +329,14 @@ def _pool(kind: str, rank: int) -> LayerSpec:
         f"{rank}-D {'max' if kind == 'Max' else 'average'} pooling (channels last)",
         (
             ArgSpec("pool_size", "int_tuple", "size of the pooling window", 2, low=1),
-            ArgSpec("strides", "int_tuple", "step of the window (default: pool_size)", None, low=1, aliases=("stride",)),
+            ArgSpec(
+                "strides",
+                "int_tuple",
+                "step of the window (default: pool_size)",
+                None,
+                low=1,
+                aliases=("stride",),
+            ),
             _PAD,
         ),
         input_ranks=(rank + 1,),
@@ -304,7 +362,15 @@ def _recurrent(name: str, doc: str) -> LayerSpec:
             ArgSpec("units", "int", "size of the hidden state", low=1),
             ArgSpec("return_sequences", "bool", "output every step instead of the last", False),
             ArgSpec("num_layers", "int", "stacked recurrent layers", 1, low=1),
-            ArgSpec("dropout", "float", "dropout between stacked layers", 0.0, low=0, high=1, high_open=True),
+            ArgSpec(
+                "dropout",
+                "float",
+                "dropout between stacked layers",
+                0.0,
+                low=0,
+                high=1,
+                high_open=True,
+            ),
             ArgSpec("bidirectional", "bool", "run forwards and backwards", False),
         ),
         input_ranks=(2,),
@@ -315,11 +381,19 @@ def _recurrent(name: str, doc: str) -> LayerSpec:
 LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
     for spec in (
-        LayerSpec("Dense", "fully connected layer; flattens a multi-dimensional input", (_UNITS, _ACT, _BIAS)),
+        LayerSpec(
+            "Dense",
+            "fully connected layer; flattens a multi-dimensional input",
+            (_UNITS, _ACT, _BIAS),
+        ),
         LayerSpec(
             "Output",
             "classifier head: a Dense layer whose activation defaults to softmax",
-            (_UNITS, ArgSpec("activation", "activation", "activation of the head", "softmax"), _BIAS),
+            (
+                _UNITS,
+                ArgSpec("activation", "activation", "activation of the head", "softmax"),
+                _BIAS,
+            ),
         ),
         _conv(1),
         _conv(2),
@@ -331,12 +405,19 @@ LAYERS: dict[str, LayerSpec] = {
         _global_pool(1),
         _global_pool(2),
         LayerSpec("Flatten", "flattens the input to one axis", (), category="reshape"),
-        LayerSpec("Dropout", "zeroes a random fraction of inputs while training", (_RATE,), category="regularization"),
+        LayerSpec(
+            "Dropout",
+            "zeroes a random fraction of inputs while training",
+            (_RATE,),
+            category="regularization",
+        ),
         LayerSpec(
             "BatchNormalization",
             "normalises each channel over the batch",
             (
-                ArgSpec("momentum", "float", "momentum of the running statistics", 0.1, low=0, high=1),
+                ArgSpec(
+                    "momentum", "float", "momentum of the running statistics", 0.1, low=0, high=1
+                ),
                 ArgSpec("epsilon", "float", "added to the variance", 1e-5, low=0, low_open=True),
             ),
             category="normalization",
@@ -359,7 +440,11 @@ LAYERS: dict[str, LayerSpec] = {
         ),
         _recurrent("LSTM", "long short-term memory over a sequence (steps, features)"),
         _recurrent("GRU", "gated recurrent unit over a sequence (steps, features)"),
-        LayerSpec("Activation", "applies an activation", (ArgSpec("activation", "activation", "the activation"),)),
+        LayerSpec(
+            "Activation",
+            "applies an activation",
+            (ArgSpec("activation", "activation", "the activation"),),
+        ),
         LayerSpec(
             "Reshape",
             "reshapes to target_shape (one axis may be -1)",
@@ -371,8 +456,22 @@ LAYERS: dict[str, LayerSpec] = {
             "self-attention over a sequence (steps, features)",
             (
                 ArgSpec("num_heads", "int", "attention heads; must divide the feature size", low=1),
-                ArgSpec("key_dim", "int", "size of each head (informational; torch uses features/heads)", None, low=1),
-                ArgSpec("dropout", "float", "dropout on attention weights", 0.0, low=0, high=1, high_open=True),
+                ArgSpec(
+                    "key_dim",
+                    "int",
+                    "size of each head (informational; torch uses features/heads)",
+                    None,
+                    low=1,
+                ),
+                ArgSpec(
+                    "dropout",
+                    "float",
+                    "dropout on attention weights",
+                    0.0,
+                    low=0,
+                    high=1,
+                    high_open=True,
+                ),
             ),
             input_ranks=(2,),
             category="attention",
@@ -381,9 +480,19 @@ LAYERS: dict[str, LayerSpec] = {
             "TransformerEncoder",
             "self-attention block with a feed-forward part; a sub-layer block replaces the feed-forward part",
             (
-                ArgSpec("num_heads", "int", "attention heads; must divide the feature size", 8, low=1),
+                ArgSpec(
+                    "num_heads", "int", "attention heads; must divide the feature size", 8, low=1
+                ),
                 ArgSpec("ff_dim", "int", "hidden size of the feed-forward part", 512, low=1),
-                ArgSpec("dropout", "float", "dropout rate inside the block", 0.1, low=0, high=1, high_open=True),
+                ArgSpec(
+                    "dropout",
+                    "float",
+                    "dropout rate inside the block",
+                    0.1,
+                    low=0,
+                    high=1,
+                    high_open=True,
+                ),
             ),
             input_ranks=(2,),
             sublayers=True,
@@ -425,8 +534,23 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
     for a in (
         ArgSpec("batch_size", "int", "samples per gradient step", 32, low=1),
         ArgSpec("epochs", "int", "passes over the training data", 10, low=1),
-        ArgSpec("validation_split", "float", "fraction of the data held out for validation", 0.2, low=0, high=1, low_open=True, high_open=True),
-        ArgSpec("search_method", "enum", "legacy name of the sampler", "bayesian", choices=tuple(SEARCH_METHODS)),
+        ArgSpec(
+            "validation_split",
+            "float",
+            "fraction of the data held out for validation",
+            0.2,
+            low=0,
+            high=1,
+            low_open=True,
+            high_open=True,
+        ),
+        ArgSpec(
+            "search_method",
+            "enum",
+            "legacy name of the sampler",
+            "bayesian",
+            choices=tuple(SEARCH_METHODS),
+        ),
         ArgSpec("sampler", "enum", "the Optuna sampler", "tpe", choices=tuple(SAMPLERS)),
         ArgSpec("n_trials", "int", "trial budget of a study of this network", 20, low=1),
         ArgSpec("seed", "int", "random seed of data split, initialisation and sampler", 0, low=0),
@@ -434,8 +558,7 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
 }
 
 EXECUTION_KEYS: dict[str, ArgSpec] = {
-    a.name: a
-    for a in (ArgSpec("device", "str", "auto, cpu, cuda or cuda:N", "auto"),)
+    a.name: a for a in (ArgSpec("device", "str", "auto, cpu, cuda or cuda:N", "auto"),)
 }
 
 #: where ``hpo(...)`` may stand outside layer arguments

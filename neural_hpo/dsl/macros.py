@@ -55,7 +55,9 @@ def _expand(
             continue
         if macro.name in stack or len(stack) >= _MAX_DEPTH:
             chain = " -> ".join((*stack, macro.name))
-            diags.append(Diagnostic("E117", f"macro {macro.name} uses itself ({chain})", layer.name_span))
+            diags.append(
+                Diagnostic("E117", f"macro {macro.name} uses itself ({chain})", layer.name_span)
+            )
             continue
         bindings = _bind(macro, layer, diags)
         if bindings is None:
@@ -80,7 +82,9 @@ def _repeat_use(expanded: list[Layer], use: Layer, diags: list[Diagnostic]) -> l
     count = use.repeat.value if isinstance(use.repeat, Literal) else None
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         diags.append(
-            Diagnostic("E117", "a macro of several layers repeats a fixed count, e.g. * 2", use.repeat.span)
+            Diagnostic(
+                "E117", "a macro of several layers repeats a fixed count, e.g. * 2", use.repeat.span
+            )
         )
         return expanded
     return [layer for _ in range(count) for layer in expanded]

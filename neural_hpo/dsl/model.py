@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal as _Lit
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,7 @@ class Span:
 #: A span for nodes that do not come from source text (defaults, materialized values).
 NO_SPAN = Span(0, 0, 0, 0, 0, 0)
 
-Scalar = Union[int, float, str, bool, None]
+Scalar = int | float | str | bool | None
 
 
 @dataclass(slots=True)
@@ -127,7 +126,7 @@ class HpoSpec:
     legacy: bool = False
 
 
-Value = Union[Literal, Ident, MacroRef, TupleValue, ListValue, DictValue, Call, HpoSpec]
+Value = Literal | Ident | MacroRef | TupleValue | ListValue | DictValue | Call | HpoSpec
 
 
 @dataclass(slots=True)
@@ -194,7 +193,7 @@ class LayersMarker:
     span: Span = NO_SPAN
 
 
-Statement = Union[Setting, Block, LayersMarker, Layer]
+Statement = Setting | Block | LayersMarker | Layer
 
 
 @dataclass(slots=True)

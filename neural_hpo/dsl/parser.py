@@ -123,11 +123,18 @@ def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     closers = _closers_before(ip, token.type)
     if closers is not None:
         for c in closers:
-            ip.feed_token(Token(c, "", start_pos=token.start_pos, line=token.line, column=token.column))
+            ip.feed_token(_synthetic(c, token))
         if token.type != "$END":
             ip.feed_token(token)
         return True
     return token.type != "$END"
+
+
+def _synthetic(kind: str, at: Token) -> Token:
+    """A zero-width closing token inserted by recovery just before ``at``."""
+    pos = at.start_pos or 0
+    line, col = at.line or 1, at.column or 1
+    return Token(kind, "", pos, line, col, line, col, pos)
 
 
 def _closers_before(ip: InteractiveParser, wanted: str, depth: int = 6) -> list[str] | None:
@@ -153,7 +160,9 @@ def _closers_before(ip: InteractiveParser, wanted: str, depth: int = 6) -> list[
 def _error_span(e: UnexpectedInput, source: str) -> Span:
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         t = e.token
-        return Span(t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos)
+        return Span(
+            t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos
+        )
     pos = getattr(e, "pos_in_stream", None)
     if pos is None or isinstance(e, UnexpectedToken):
         pos = len(source)
@@ -176,7 +185,9 @@ def _syntax_diagnostic(e: UnexpectedInput, source: str) -> Diagnostic:
 
 def _expected_words(names: set[str]) -> str:
     words = _words()
-    items = sorted({words.get(n, n.strip("_").lower()) for n in names if n not in ("COMMENT", "WS")})
+    items = sorted(
+        {words.get(n, n.strip("_").lower()) for n in names if n not in ("COMMENT", "WS")}
+    )
     if not items:
         return "something else"
     if len(items) > 8:

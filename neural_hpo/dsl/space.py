@@ -85,7 +85,7 @@ class Param:
         if self.kind == "int":
             return int((self.high - self.low) // (self.step or 1)) + 1
         if self.step:
-            return int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+            return math.floor((self.high - self.low) / self.step + 1e-9) + 1
         return None
 
     def grid(self) -> list[Choice] | None:
@@ -135,7 +135,9 @@ class Param:
         if self.kind == "categorical":
             return CategoricalDistribution(list(self.choices))
         if self.kind == "int":
-            return IntDistribution(int(self.low), int(self.high), log=self.log, step=int(self.step or 1))
+            return IntDistribution(
+                int(self.low), int(self.high), log=self.log, step=int(self.step or 1)
+            )
         return FloatDistribution(self.low, self.high, log=self.log, step=self.step)
 
     def ray(self):
@@ -146,16 +148,20 @@ class Param:
         if self.kind == "categorical" or (grid is not None and self.step and len(grid) <= 10_000):
             return tune.choice(grid)
         if self.kind == "int":
-            return tune.lograndint(int(self.low), int(self.high) + 1) if self.log else tune.randint(
-                int(self.low), int(self.high) + 1
+            return (
+                tune.lograndint(int(self.low), int(self.high) + 1)
+                if self.log
+                else tune.randint(int(self.low), int(self.high) + 1)
             )
         if self.step:
             return tune.quniform(self.low, self.high, self.step)
-        return tune.loguniform(self.low, self.high) if self.log else tune.uniform(self.low, self.high)
+        return (
+            tune.loguniform(self.low, self.high) if self.log else tune.uniform(self.low, self.high)
+        )
 
 
 def _round_grid(x: float, step: float) -> float:
-    digits = max(0, -int(math.floor(math.log10(step))) + 6) if step > 0 else 12
+    digits = max(0, -math.floor(math.log10(step)) + 6) if step > 0 else 12
     return round(x, digits)
 
 
@@ -245,7 +251,16 @@ class SearchSpace:
     def signature(self) -> str:
         """A hash of names and domains: a resumed study must have the same one."""
         rows = [
-            [p.name, p.kind, [repr(c) for c in p.choices], p.low, p.high, p.step, p.log, repr(p.parent)]
+            [
+                p.name,
+                p.kind,
+                [repr(c) for c in p.choices],
+                p.low,
+                p.high,
+                p.step,
+                p.log,
+                repr(p.parent),
+            ]
             for p in self.params
         ]
         return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
@@ -358,7 +373,7 @@ def _add(
         space.problems.append(
             Diagnostic(
                 "E209",
-                f"parameter name {name!r} is used twice; give one of them name: \"...\"",
+                f'parameter name {name!r} is used twice; give one of them name: "..."',
                 spec.span,
             )
         )
@@ -385,19 +400,30 @@ def _param(
         if len(errors) > n_before:
             return None
         return Param(name, "categorical", spec, path, choices=tuple(choices), parent=parent)
-    low, high, step = (_number(v, what, errors) for v, what in ((spec.low, "low"), (spec.high, "high"), (spec.step, "step")))
+    low, high, step = (
+        _number(v, what, errors)
+        for v, what in ((spec.low, "low"), (spec.high, "high"), (spec.step, "step"))
+    )
     if len(errors) > n_before or low is None or high is None:
         return None
     log = spec.kind == "log_range"
     if low >= high:
-        errors.append(Diagnostic("E204", f"low ({_show(low)}) must be below high ({_show(high)})", spec.span))
+        errors.append(
+            Diagnostic("E204", f"low ({_show(low)}) must be below high ({_show(high)})", spec.span)
+        )
     if log and low <= 0:
-        errors.append(Diagnostic("E207", f"log_range needs low > 0, got {_show(low)}", spec.low.span))
+        errors.append(
+            Diagnostic("E207", f"log_range needs low > 0, got {_show(low)}", spec.low.span)
+        )
     if step is not None:
         if log:
-            errors.append(Diagnostic("E211", "log_range takes no step; use range with a step", spec.step.span))
+            errors.append(
+                Diagnostic("E211", "log_range takes no step; use range with a step", spec.step.span)
+            )
         elif step <= 0:
-            errors.append(Diagnostic("E205", f"step must be positive, got {_show(step)}", spec.step.span))
+            errors.append(
+                Diagnostic("E205", f"step must be positive, got {_show(step)}", spec.step.span)
+            )
         elif low < high and step > high - low:
             errors.append(
                 Diagnostic(
@@ -487,14 +513,18 @@ def _choice_kind(encoded: Choice, option: Value) -> str:
 # ---- materializing ----------------------------------------------------------------------------
 
 
-def materialize(network: Network, params: dict[str, Any], space: SearchSpace | None = None) -> Network:
+def materialize(
+    network: Network, params: dict[str, Any], space: SearchSpace | None = None
+) -> Network:
     """The concrete network for one trial: every ``hpo(...)`` replaced by its value in ``params``.
 
     Raises ValueError naming the parameter when one is missing, unknown or outside its domain.
     """
     space = space or build_search_space(network)
     if space.problems:
-        raise ValueError(f"the search space of {network.name} is invalid: {space.problems[0].message}")
+        raise ValueError(
+            f"the search space of {network.name} is invalid: {space.problems[0].message}"
+        )
     known = set(space.names())
     unknown = sorted(set(params) - known)
     if unknown:
@@ -506,7 +536,9 @@ def materialize(network: Network, params: dict[str, Any], space: SearchSpace | N
         if p.name not in params:
             raise ValueError(f"parameter {p.name} is missing ({p.describe()})")
         if not p.contains(params[p.name]):
-            raise ValueError(f"parameter {p.name}={params[p.name]!r} is outside its domain ({p.describe()})")
+            raise ValueError(
+                f"parameter {p.name}={params[p.name]!r} is outside its domain ({p.describe()})"
+            )
     m = _Materializer(space, params)
     layers = [m.layer(layer) for layer in network.layers]
     body: list = []
@@ -515,7 +547,9 @@ def materialize(network: Network, params: dict[str, Any], space: SearchSpace | N
         if isinstance(s, Setting):
             body.append(Setting(s.name, m.value(s.value), s.span, s.name_span))
         elif isinstance(s, Block):
-            body.append(Block(s.kind, s.keyword, [m.arg(a) for a in s.items], s.span, s.keyword_span))
+            body.append(
+                Block(s.kind, s.keyword, [m.arg(a) for a in s.items], s.span, s.keyword_span)
+            )
         elif isinstance(s, (Layer, LayersMarker)) and not placed:
             body.extend(layers)
             placed = True

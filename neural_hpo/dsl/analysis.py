@@ -1,0 +1,91 @@
+"""The checker's entry point: source text in, model + diagnostics + search spaces out.
+
+The language server, ``neural-hpo check`` and the engine all call ``analyze`` so that a file
+means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalog import TRAINING_KEYS
+from .checks.budget import check_space
+from .checks.network import check_network, resolve_sampler
+from .checks.shapes import check_shapes
+from .diagnostics import Diagnostic, Severity, sort_key
+from .model import File, Literal
+from .parser import parse
+from .space import SearchSpace, build_search_space
+
+
+@dataclass
+class Analysis:
+    """A checked file: its model, its diagnostics (source order) and each network's space."""
+
+    file: File
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    spaces: dict[str, SearchSpace] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def analyze(
+    source: str, path: str | None = None, *, n_trials: int | None = None, sampler: str | None = None
+) -> Analysis:
+    """Parse and check ``source``; never raises on bad input.
+
+    ``n_trials`` and ``sampler`` (when given, e.g. by ``neural-hpo check --trials``) take the
+    place of the network's own ``training`` settings for the budget and sampler warnings.
+    """
+    parsed = parse(source, path)
+    diags = list(parsed.diagnostics)
+    spaces: dict[str, SearchSpace] = {}
+    for net in parsed.file.networks:
+        if net.name in spaces:
+            diags.append(Diagnostic("E114", f"network {net.name} is defined twice", net.name_span))
+            continue
+        space = build_search_space(net)
+        spaces[net.name] = space
+        diags += space.problems
+        diags += check_network(net, space)
+        diags += check_shapes(net, space)
+        diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+    unique = list(dict.fromkeys(diags))
+    unique.sort(key=sort_key)
+    return Analysis(parsed.file, unique, spaces)
+
+
+def _budget(net) -> int | None:
+    item = net.training("n_trials")
+    if item is not None and isinstance(item.value, Literal):
+        v = item.value.value
+        if TRAINING_KEYS["n_trials"].problem(v) is None:
+            return int(v)  # type: ignore[arg-type]
+    return None
+
+
+_SEVERITY_WORDS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFORMATION: "info",
+    Severity.HINT: "hint",
+}
+
+
+def format_diagnostic(d: Diagnostic, source: str, path: str | None = None) -> str:
+    """Compiler-style text: ``path:line:col: error[CODE]: message``, the line and a caret."""
+    lines = source.splitlines() or [""]
+    line_text = lines[d.span.line] if d.span.line < len(lines) else ""
+    width = (
+        d.span.end_col - d.span.col
+        if d.span.end_line == d.span.line
+        else len(line_text) - d.span.col
+    )
+    head = f"{path or '<input>'}:{d.span.line + 1}:{d.span.col + 1}: {_SEVERITY_WORDS[d.severity]}[{d.code}]: {d.message}"
+    caret = " " * d.span.col + "^" + "~" * max(0, width - 1)
+    text = f"{head}\n  {line_text}\n  {caret}"
+    if d.hint:
+        text += f"\n  = hint: {d.hint}"
+    return text

@@ -1,0 +1,323 @@
+"""Names, arguments and settings of a network: layers, optimizer, loss, metrics, training."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..arguments import bind, bind_layer, did_you_mean
+from ..catalog import (
+    EXECUTION_KEYS,
+    LAYERS,
+    LOSS_ALIASES,
+    METRICS,
+    OPTIMIZERS,
+    SAMPLERS,
+    SEARCH_METHODS,
+    SETTINGS,
+    TRAINING_KEYS,
+    TUNABLE_TRAINING,
+    ArgSpec,
+    is_valid_device,
+)
+from ..diagnostics import Diagnostic
+from ..model import (
+    Argument,
+    Block,
+    Call,
+    HpoSpec,
+    Ident,
+    Layer,
+    ListValue,
+    Literal,
+    Network,
+    Setting,
+    TupleValue,
+    Value,
+)
+from ..space import SearchSpace, hpo_specs
+from .values import check_value
+
+_ACTIVATION = ArgSpec("activation", "activation", "activation applied after the layer", None)
+_REPEAT = ArgSpec("repeat", "int", "how many copies of the layer", 1, low=1)
+
+
+def check_network(net: Network, space: SearchSpace) -> list[Diagnostic]:
+    """Every name, argument and setting problem of ``net``."""
+    out: list[Diagnostic] = []
+    out += _check_settings(net, space)
+    out += _check_blocks(net, space)
+    if not net.layers:
+        out.append(Diagnostic("E113", f"network {net.name} has no layers", net.name_span))
+    for layer in net.layers:
+        out += _check_layer(layer, space)
+    return out
+
+
+# ---- layers -------------------------------------------------------------------------------------
+
+
+def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
+    spec = LAYERS.get(layer.name)
+    if spec is None:
+        return [
+            Diagnostic(
+                "E301",
+                f"unknown layer {layer.name!r}{did_you_mean(layer.name, list(LAYERS))}",
+                layer.name_span,
+            )
+        ]
+    bound = bind_layer(layer, spec)
+    out = list(bound.problems)
+    for name, arg in bound.values.items():
+        arg_spec = spec.arg(name) or _ACTIVATION
+        out += check_value(arg_spec, arg.value, space, layer.name)
+    if layer.repeat is not None:
+        out += check_value(_REPEAT, layer.repeat, space, layer.name)
+    if layer.device is not None:
+        out += _check_device(layer.device, f"{layer.name} @", space)
+        if not any(d.code == "E313" for d in out):
+            out.append(
+                Diagnostic(
+                    "W505",
+                    "per-layer device placement is not honoured: the whole model runs on the "
+                    "trial's device",
+                    layer.device.span,
+                )
+            )
+    if layer.sublayers is not None:
+        if not spec.sublayers:
+            out.append(
+                Diagnostic("E312", f"{layer.name} takes no sub-layer block", layer.name_span)
+            )
+        for sub in layer.sublayers:
+            out += _check_layer(sub, space)
+    return out
+
+
+def _check_device(value: Value, owner: str, space: SearchSpace) -> list[Diagnostic]:
+    if isinstance(value, HpoSpec):
+        return [_not_tunable(value, f"the device ({owner})")]
+    if isinstance(value, (Literal, Ident)):
+        text = value.value if isinstance(value, Literal) else value.name
+        if isinstance(text, str) and is_valid_device(text):
+            return []
+    return [Diagnostic("E313", f"{owner}: device must be auto, cpu, cuda or cuda:N", value.span)]
+
+
+def _not_tunable(spec: HpoSpec, what: str) -> Diagnostic:
+    return Diagnostic("E210", f"the engine cannot vary {what}; write a fixed value", spec.span)
+
+
+# ---- settings -----------------------------------------------------------------------------------
+
+
+def _check_settings(net: Network, space: SearchSpace) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for s in net.body:
+        if not isinstance(s, Setting):
+            continue
+        if s.name in seen:
+            out.append(Diagnostic("E111", f"{s.name} is set twice", s.name_span))
+            continue
+        seen.add(s.name)
+        check = _SETTING_CHECKS.get(s.name)
+        if check is None:
+            known = [*SETTINGS, "training", "execution"]
+            out.append(
+                Diagnostic(
+                    "E110",
+                    f"unknown setting {s.name!r}{did_you_mean(s.name, known)}",
+                    s.name_span,
+                    hint="a network holds input, layers, loss, optimizer, metrics, training and execution",
+                )
+            )
+            continue
+        out += check(s, space)
+    if "input" not in seen and net.layers:
+        out.append(
+            Diagnostic(
+                "E112",
+                f"network {net.name} has no input shape",
+                net.name_span,
+                hint="add e.g. input: (28, 28, 1)",
+            )
+        )
+    return out
+
+
+def _check_input(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+    for _, spec in hpo_specs(s.value, "input"):
+        return [_not_tunable(spec, "the input shape")]
+    if not isinstance(s.value, TupleValue) or not s.value.items:
+        return [Diagnostic("E115", "input takes a shape such as (28, 28, 1)", s.value.span)]
+    out = []
+    for item in s.value.items:
+        ok = isinstance(item, Literal) and (
+            item.value is None
+            or (isinstance(item.value, int) and not isinstance(item.value, bool) and item.value > 0)
+        )
+        if not ok:
+            out.append(
+                Diagnostic("E115", "each axis of input is a positive int or None", item.span)
+            )
+    return out
+
+
+def _names_of(value: Value, space: SearchSpace) -> Iterator[tuple[str | None, Value]]:
+    """The names a setting can take: a name or string, or each option of a categorical."""
+    if isinstance(value, HpoSpec):
+        if space.for_spec(value) is None:
+            return
+        if value.kind != "categorical":
+            yield None, value
+            return
+        for option in value.choices:
+            yield from _names_of(option, space)
+    elif isinstance(value, Ident):
+        yield value.name, value
+    elif isinstance(value, Literal) and isinstance(value.value, str):
+        yield value.value, value
+    elif isinstance(value, Call) and value.name != "hpo":
+        yield value.name, value
+    elif not (isinstance(value, Call) and value.name == "hpo"):
+        yield None, value
+
+
+def _check_loss(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+    out = []
+    for name, node in _names_of(s.value, space):
+        if name is None or isinstance(node, Call) or name.lower() not in LOSS_ALIASES:
+            shown = f"{name!r}" if name is not None else "this value"
+            out.append(
+                Diagnostic(
+                    "E310",
+                    f"unknown loss {shown}{did_you_mean(name or '', list(LOSS_ALIASES))}",
+                    node.span,
+                    hint="losses: " + ", ".join(sorted(set(LOSS_ALIASES.values()))),
+                )
+            )
+    return out
+
+
+def _check_optimizer(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+    out = []
+    for name, node in _names_of(s.value, space):
+        spec = OPTIMIZERS.get(name.lower()) if name is not None else None
+        if spec is None:
+            shown = f"{name!r}" if name is not None else "this value"
+            out.append(
+                Diagnostic(
+                    "E309",
+                    f"unknown optimizer {shown}{did_you_mean(name or '', list(OPTIMIZERS))}",
+                    getattr(node, "name_span", node.span) if isinstance(node, Call) else node.span,
+                    hint="optimizers: " + ", ".join(OPTIMIZERS),
+                )
+            )
+            continue
+        if isinstance(node, Call):
+            bound = bind(node.args, spec.args, spec.name, node.name_span)
+            out += bound.problems
+            for arg_name, arg in bound.values.items():
+                out += check_value(spec.arg(arg_name), arg.value, space, spec.name)  # type: ignore[arg-type]
+    return out
+
+
+def _check_metrics(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+    for _, spec in hpo_specs(s.value, "metrics"):
+        return [_not_tunable(spec, "the metrics")]
+    items: list[Value]
+    items = [a.value for a in s.value.items] if isinstance(s.value, ListValue) else [s.value]
+    out = []
+    for item in items:
+        name = item.name if isinstance(item, Ident) else getattr(item, "value", None)
+        if not isinstance(name, str) or name.lower() not in METRICS:
+            shown = f"{name!r}" if isinstance(name, str) else "this value"
+            out.append(
+                Diagnostic(
+                    "E314",
+                    f"unknown metric {shown}{did_you_mean(name if isinstance(name, str) else '', list(METRICS))}",
+                    item.span,
+                    hint="metrics: " + ", ".join(METRICS),
+                )
+            )
+    return out
+
+
+_SETTING_CHECKS = {
+    "input": _check_input,
+    "loss": _check_loss,
+    "optimizer": _check_optimizer,
+    "metrics": _check_metrics,
+}
+
+
+# ---- training and execution blocks --------------------------------------------------------------
+
+
+def _check_blocks(net: Network, space: SearchSpace) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, str]] = set()
+    for block in (s for s in net.body if isinstance(s, Block)):
+        keys = TRAINING_KEYS if block.kind == "training" else EXECUTION_KEYS
+        for item in block.items:
+            out += _check_block_item(block, item, keys, seen, space)
+    return out
+
+
+def _check_block_item(
+    block: Block, item: Argument, keys: dict[str, ArgSpec], seen: set, space: SearchSpace
+) -> list[Diagnostic]:
+    name = item.name or ""
+    span = item.name_span or item.span
+    if (block.kind, name) in seen:
+        return [Diagnostic("E111", f"{block.kind}.{name} is set twice", span)]
+    seen.add((block.kind, name))
+    spec = keys.get(name)
+    if spec is None:
+        return [
+            Diagnostic(
+                "E116",
+                f"unknown {block.kind} key {name!r}{did_you_mean(name, list(keys))}",
+                span,
+                hint=f"{block.kind} takes " + ", ".join(keys),
+            )
+        ]
+    if block.kind == "training" and name not in TUNABLE_TRAINING:
+        for _, spec_node in hpo_specs(item.value, name):
+            return [_not_tunable(spec_node, f"{block.kind}.{name}")]
+    if name in ("sampler", "search_method"):
+        return _check_sampler(name, item.value)
+    if name == "device":
+        return _check_device(item.value, "execution", space)
+    return check_value(spec, item.value, space, block.kind)
+
+
+def _check_sampler(key: str, value: Value) -> list[Diagnostic]:
+    choices = list(SEARCH_METHODS) + list(SAMPLERS) if key == "search_method" else list(SAMPLERS)
+    text = value.name if isinstance(value, Ident) else getattr(value, "value", None)
+    if isinstance(text, str) and text.lower() in choices:
+        return []
+    shown = f"{text!r}" if isinstance(text, str) else "this value"
+    return [
+        Diagnostic(
+            "E315",
+            f"unknown {key} {shown}{did_you_mean(text if isinstance(text, str) else '', choices)}",
+            value.span,
+            hint=f"{key} takes " + ", ".join(dict.fromkeys(choices)),
+        )
+    ]
+
+
+def resolve_sampler(net: Network) -> str | None:
+    """The sampler the network asks for (``sampler`` or legacy ``search_method``), if any."""
+    for key in ("sampler", "search_method"):
+        item = net.training(key)
+        if item is None:
+            continue
+        v = item.value
+        text = v.name if isinstance(v, Ident) else getattr(v, "value", None)
+        if isinstance(text, str):
+            t = text.lower()
+            return SEARCH_METHODS.get(t, t) if t in SEARCH_METHODS or t in SAMPLERS else None
+    return None

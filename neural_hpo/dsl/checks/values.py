@@ -1,0 +1,87 @@
+"""Type and domain of a value against a catalog argument, for every value an hpo can take."""
+
+from __future__ import annotations
+
+from ..catalog import ArgSpec
+from ..diagnostics import Diagnostic
+from ..model import Call, DictValue, HpoSpec, Ident, ListValue, Literal, MacroRef, TupleValue, Value
+from ..space import SearchSpace
+
+_TUPLE_TYPES = ("int_tuple", "shape")
+
+
+def check_value(spec: ArgSpec, value: Value, space: SearchSpace, owner: str) -> list[Diagnostic]:
+    """Problems of ``value`` for argument ``spec`` of ``owner`` (a layer or optimizer name).
+
+    An ``hpo(...)`` is checked for every value it can take: each categorical option, both ends
+    of a range, and a float range where an int is needed.
+    """
+    out: list[Diagnostic] = []
+    _check(spec, value, space, owner, out, in_tuple=False)
+    return out
+
+
+def _check(
+    spec: ArgSpec,
+    value: Value,
+    space: SearchSpace,
+    owner: str,
+    out: list[Diagnostic],
+    in_tuple: bool,
+) -> None:
+    if isinstance(value, HpoSpec):
+        param = space.for_spec(value)
+        if param is None:  # invalid spec: already reported by the search space
+            return
+        if param.kind == "categorical":
+            for option in value.choices:
+                _check(spec, option, space, owner, out, in_tuple)
+            return
+        if param.kind == "float" and spec.type in ("int", *_TUPLE_TYPES):
+            out.append(
+                Diagnostic(
+                    "E303",
+                    f"{owner}: {spec.name} takes an int, but this range gives floats",
+                    value.span,
+                    hint="use int bounds, e.g. range: [16, 128]",
+                )
+            )
+            return
+        for end in (value.low, value.high):
+            _check(spec, end, space, owner, out, in_tuple)  # type: ignore[arg-type]
+        return
+    if isinstance(value, TupleValue):
+        if spec.type in _TUPLE_TYPES and not in_tuple:
+            for item in value.items:
+                _check(spec, item, space, owner, out, in_tuple=True)
+        else:
+            out.append(
+                Diagnostic(
+                    "E303",
+                    f"{owner}: {spec.name} takes {spec.domain_text()}, not a tuple",
+                    value.span,
+                )
+            )
+        return
+    if isinstance(value, (Literal, Ident)):
+        scalar = value.value if isinstance(value, Literal) else value.name
+        if spec.type == "shape" and not in_tuple:
+            out.append(
+                Diagnostic(
+                    "E303", f"{owner}: {spec.name} takes a tuple, e.g. (7, 7, 4)", value.span
+                )
+            )
+            return
+        problem = spec.problem(scalar)
+        if problem is not None:
+            code, message = problem
+            out.append(Diagnostic(code, f"{owner}: {message}", value.span))
+        return
+    if isinstance(value, MacroRef) or (isinstance(value, Call) and value.name == "hpo"):
+        return  # an unbound $ref or a malformed hpo was reported where it was found
+    what = {ListValue: "a list", DictValue: "a block", Call: "a call"}.get(type(value), "this")
+    out.append(
+        Diagnostic(
+            "E303", f"{owner}: {spec.name} takes {spec.domain_text()}, not {what}", value.span
+        )
+    )

@@ -1,0 +1,32 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import os
+
+# Ray binds to loopback only in tests (see DEVELOPERS guide).
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+
+def wrap(body: str, name: str = "Net", input_shape: str = "(28, 28, 1)") -> str:
+    """A network around ``body`` lines, with an input shape unless the body has one."""
+    lines = [f"network {name} {{"]
+    if "input:" not in body:
+        lines.append(f"    input: {input_shape}")
+    lines += ["    " + line for line in body.strip().splitlines()]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def span_tuple(source: str, needle: str, occurrence: int = 0) -> tuple[int, int, int, int]:
+    """0-based (line, col, end_line, end_col) of the ``occurrence``-th ``needle`` in ``source``."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = source.index(needle, start + 1)
+    end = start + len(needle)
+    line = source.count("\n", 0, start)
+    col = start - (source.rfind("\n", 0, start) + 1)
+    end_line = source.count("\n", 0, end)
+    end_col = end - (source.rfind("\n", 0, end) + 1)
+    return (line, col, end_line, end_col)
