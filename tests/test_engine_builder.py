@@ -127,12 +127,14 @@ def test_every_catalog_layer_builds_and_runs():
 
 
 def test_transformer_sub_layer_block_replaces_feed_forward():
-    src = network_of("TransformerEncoder(num_heads: 2) { Dense(32) -> relu } * 2", "(6, 8)")
+    src = network_of(
+        "TransformerEncoder(num_heads: 2) {\n Dense(32) -> relu\n Dense(8)\n } * 2", "(6, 8)"
+    )
     model = build_model(concrete(src))
     assert len(model.module) == 2
     assert model.output_shape == (6, 8)
-    block = model.module[0]
-    assert block.ff[0].in_features == 8 and block.proj.out_features == 8
+    linears = [m for m in model.module[0].ff if isinstance(m, nn.Linear)]
+    assert [(lin.in_features, lin.out_features) for lin in linears] == [(8, 32), (32, 8)]
 
 
 def test_repetition_makes_independent_copies():

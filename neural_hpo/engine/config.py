@@ -11,19 +11,19 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from neural_hpo.dsl.analysis import analyze, format_diagnostic
 from neural_hpo.dsl.diagnostics import Diagnostic
 from neural_hpo.dsl.model import Network
-from neural_hpo.dsl.parser import parse
-from neural_hpo.dsl.space import SearchSpace, build_search_space
+from neural_hpo.dsl.space import SearchSpace
 
 
 class DSLError(ValueError):
     """The DSL source has errors; the message lists them as ``path:line:col: error[CODE]: ...``."""
 
-    def __init__(self, diagnostics: list[Diagnostic], path: str | None):
+    def __init__(self, diagnostics: list[Diagnostic], source: str, path: str | None):
         self.diagnostics = diagnostics
         self.path = path
-        lines = [format_error(d, path) for d in diagnostics]
+        lines = [format_diagnostic(d, source, path or "<config>") for d in diagnostics]
         super().__init__("the network has errors:\n" + "\n".join(lines))
 
 
@@ -39,13 +39,6 @@ class LoadedNetwork(NamedTuple):
     def source_hash(self) -> str:
         """sha256 of the source text: what a study records to tell sources apart."""
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
-
-
-def format_error(d: Diagnostic, path: str | None) -> str:
-    """``path:line:col: error[CODE]: message`` with 1-based line and column, as compilers print."""
-    where = f"{path or '<config>'}:{d.span.line + 1}:{d.span.col + 1}"
-    hint = f" ({d.hint})" if d.hint else ""
-    return f"{where}: error[{d.code}]: {d.message}{hint}"
 
 
 def read_config(config: str | os.PathLike[str]) -> tuple[str, str | None]:
@@ -64,13 +57,12 @@ def read_config(config: str | os.PathLike[str]) -> tuple[str, str | None]:
 def load_network(config: str | os.PathLike[str], network_name: str | None = None) -> LoadedNetwork:
     """The network ``network_name`` (the first one when None) of ``config``, checked.
 
-    Raises DSLError listing every error diagnostic of the file, KeyError for an unknown network.
+    Raises DSLError listing every error of the file (the checker's ``analyze``: syntax, names,
+    arguments, domains, shapes at every corner of the space), KeyError for an unknown network.
     """
     source, path = read_config(config)
-    result = parse(source, path)
-    network = result.file.network(network_name)
-    space = build_search_space(network)
-    errors = [d for d in [*result.diagnostics, *space.problems] if d.is_error]
-    if errors:
-        raise DSLError(errors, path)
-    return LoadedNetwork(network, space, source, path)
+    analysis = analyze(source, path)
+    if analysis.errors:
+        raise DSLError(analysis.errors, source, path)
+    network = analysis.file.network(network_name)
+    return LoadedNetwork(network, analysis.spaces[network.name], source, path)

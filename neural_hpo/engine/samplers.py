@@ -6,25 +6,17 @@ from dataclasses import dataclass
 
 import optuna
 
-from neural_hpo.dsl.catalog import SAMPLERS, SEARCH_METHODS
+from neural_hpo.dsl.catalog import SAMPLERS
+from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
 from neural_hpo.dsl.space import SearchSpace
-
-from .values import to_python
 
 PRUNERS = ("median", "hyperband", "none")
 
 
 def sampler_name(requested: str | None, network: Network) -> str:
-    """The sampler to use: ``requested``, the DSL's ``sampler``, its ``search_method``, or tpe."""
-    if requested is None:
-        for key in ("sampler", "search_method"):
-            arg = network.training(key)
-            if arg is not None:
-                value = str(to_python(arg.value)).lower()
-                requested = SEARCH_METHODS.get(value, value) if key == "search_method" else value
-                break
-    name = (requested or "tpe").lower()
+    """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or tpe."""
+    name = (requested or resolve_sampler(network) or "tpe").lower()
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}: use one of {', '.join(SAMPLERS)}")
     return name

@@ -157,22 +157,21 @@ class SelfAttention(nn.Module):
 class EncoderBlock(nn.Module):
     """A post-norm transformer encoder layer whose feed-forward part is a user sub-layer block.
 
-    The block runs on each position's features; when its output size differs from the model
-    size, a linear projection maps it back so the residual connection holds.
+    The block runs on each position's features and keeps their size (the checker's rule), so
+    the residual connection holds.
     """
 
-    def __init__(self, features: int, num_heads: int, dropout: float, ff: nn.Module, ff_out: int):
+    def __init__(self, features: int, num_heads: int, dropout: float, ff: nn.Module):
         super().__init__()
         self.attn = SelfAttention(features, num_heads, dropout)
         self.ff = ff
-        self.proj = nn.Linear(ff_out, features) if ff_out != features else nn.Identity()
         self.norm1, self.norm2 = nn.LayerNorm(features), nn.LayerNorm(features)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.norm1(x + self.drop(self.attn(x)))
         b, t, d = x.shape
-        y = self.proj(self.ff(x.reshape(b * t, d)).reshape(b, t, -1))
+        y = self.ff(x.reshape(b * t, d)).reshape(b, t, d)
         return self.norm2(x + self.drop(y))
 
 
@@ -242,9 +241,11 @@ def _transformer(layer: Layer, a: dict[str, Any], shape: Shape) -> nn.Module:
             features, a["num_heads"], a["ff_dim"], a["dropout"], batch_first=True
         )
     ff, ff_shape, _ = build_layers(layer.sublayers, (features,))
-    if len(ff_shape) != 1:
-        raise ValueError("a TransformerEncoder sub-layer block must output one feature axis")
-    return EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff), ff_shape[0])
+    if ff_shape != (features,):
+        raise ValueError(
+            f"the sub-layer block must keep the feature size {features}, not {ff_shape}"
+        )
+    return EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
 
 
 #: catalog layer name -> builder(layer, args, input shape) -> module (None: activation only)
