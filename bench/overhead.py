@@ -22,8 +22,8 @@ from neural_hpo.engine.objective import loaded_network
 from neural_hpo.engine.study import open_storage
 
 CONFIG = (Path(__file__).resolve().parents[1] / "examples" / "seed_mlp.neural").read_text()
-N_TRIALS = 150
-ROUNDS = 5
+N_TRIALS = 60
+ROUNDS = 11
 
 
 def trivial(trial, config, dataset_name=None, backend=None, device=None) -> float:
