@@ -25,7 +25,8 @@ from .torch_builder import build_model
 from .training import TrialDiverged, train
 from .values import input_shape, optimizer_config, training_value
 
-BACKENDS = ("pytorch",)
+#: backend names that mean PyTorch, the one backend that trains here
+BACKENDS = ("pytorch", "torch")
 RECORDED_METRICS = (
     "loss",
     "accuracy",
@@ -40,7 +41,7 @@ RECORDED_METRICS = (
 
 def check_backend(backend: str) -> None:
     """Only PyTorch trains models here; other backends are a clear error, not a silent switch."""
-    if backend.lower() not in ("pytorch", "torch"):
+    if backend.lower() not in BACKENDS:
         raise ValueError(f"backend {backend!r} is not supported: the engine trains with 'pytorch'")
 
 
