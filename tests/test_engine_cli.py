@@ -47,3 +47,23 @@ def test_run_reports_dsl_errors_before_training(tmp_path, capsys):
     assert main(["run", str(config), "--trials", "2", "--storage", url]) == 1
     err = capsys.readouterr().err
     assert f"{config}:5:" in err and "error[E205]" in err
+
+
+def test_optimize_digits_example_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, str(root / "examples" / "optimize_digits.py")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "Best parameters: {'dense_1.units':" in out.stdout
+    assert (tmp_path / ".neural-hpo" / "studies.db").is_file()

@@ -207,7 +207,17 @@ def _run(
             unregister_worker(study, key)
         return
     specs = [
-        WorkerSpec(url, study.study_name, runner, plan, loaded.network.name, i, done, deadline)
+        WorkerSpec(
+            url,
+            study.study_name,
+            runner,
+            plan,
+            loaded.network.name,
+            i,
+            done,
+            deadline,
+            optuna.logging.get_verbosity(),
+        )
         for i in range(n_jobs)
     ]
     run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))

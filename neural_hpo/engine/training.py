@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.metrics import precision_recall_fscore_support
 
 from .datasets import Dataset
 from .torch_builder import BuiltModel
@@ -49,8 +50,6 @@ def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
 
 def evaluate(model: BuiltModel, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     """Validation loss, and for class labels accuracy and macro precision, recall and F1."""
-    from sklearn.metrics import precision_recall_fscore_support
-
     model.module.eval()
     total, preds = 0.0, []
     with torch.no_grad():

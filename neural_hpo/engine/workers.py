@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import optuna
 
 from .objective import TrialRunner, loaded_network
+from .study import open_storage, register_worker, unregister_worker
 
 
 class Budget(Protocol):
@@ -102,12 +103,11 @@ class WorkerSpec:
     index: int
     done: int  # trials in the study when the run started (offsets the sampler seed)
     deadline: float | None
+    verbosity: int = optuna.logging.INFO  # Optuna's log level in the parent
 
 
 def _worker_main(spec: WorkerSpec, counter: Any) -> None:
-
-    from .study import open_storage, register_worker, unregister_worker
-
+    optuna.logging.set_verbosity(spec.verbosity)
     loaded = loaded_network(spec.runner.config, spec.network)
     study = optuna.load_study(
         study_name=spec.study_name,
