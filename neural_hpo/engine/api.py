@@ -18,7 +18,7 @@ from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
 from .devices import resolve_device
 from .events import EventHandler, StudyWatcher
-from .objective import ObjectiveFn, TrialRunner, check_backend, objective
+from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
 from .samplers import SearchPlan, pruner_name, sampler_name
 from .study import (
     default_study_name,
@@ -160,7 +160,18 @@ def optimize_and_return(
         epochs=epochs,
         limit=limit,
     )
-    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device)
+    prepare = None
+    if objective_fn is None:
+        prepare = functools.partial(
+            warm_up,
+            loaded.source,
+            dataset_name,
+            network=loaded.network.name,
+            data_dir=data_dir,
+            seed=seed,
+            limit=limit,
+        )
+    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare)
     url = resolve_storage(storage)
     study = open_study(
         open_storage(url),

@@ -16,13 +16,14 @@ from typing import Any
 import optuna
 import torch
 
+from neural_hpo.dsl.model import HpoSpec, Network
 from neural_hpo.dsl.space import materialize
 
 from .config import LoadedNetwork, load_network
-from .datasets import DatasetSource, load_dataset
+from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import resolve_device
 from .torch_builder import build_model
-from .training import TrialDiverged, train
+from .training import TrialDiverged, train, warm_up_torch
 from .values import input_shape, optimizer_config, training_value
 
 #: backend names that mean PyTorch, the one backend that trains here
@@ -82,17 +83,10 @@ def objective(
     loaded = loaded_network(config, network)
     params = loaded.space.suggest(trial)
     concrete = materialize(loaded.network, params, loaded.space)
-    base_seed = int(seed if seed is not None else training_value(concrete, "seed"))
+    base_seed = _base_seed(concrete, seed)
     torch.manual_seed(base_seed + trial.number)
     model = build_model(concrete)
-    data = load_dataset(
-        dataset_name,
-        input_shape(concrete),
-        validation_split=float(training_value(concrete, "validation_split")),
-        seed=base_seed,
-        data_dir=data_dir,
-        limit=limit,
-    )
+    data = _data(concrete, dataset_name, base_seed, data_dir, limit)
     names = list(objectives) if objectives else [metric]
 
     def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
@@ -117,6 +111,44 @@ def objective(
             trial.set_user_attr(name, metrics[name])
     values = tuple(_metric(metrics, n) for n in names)
     return values[0] if len(values) == 1 else values
+
+
+def _base_seed(network: Network, seed: int | None) -> int:
+    return int(seed if seed is not None else training_value(network, "seed"))
+
+
+def _data(
+    network: Network, source: DatasetSource, seed: int, data_dir: str | None, limit: int | None
+) -> Dataset:
+    split = float(training_value(network, "validation_split"))
+    return load_dataset(
+        source,
+        input_shape(network),
+        validation_split=split,
+        seed=seed,
+        data_dir=data_dir,
+        limit=limit,
+    )
+
+
+def warm_up(
+    config: str | os.PathLike | LoadedNetwork,
+    dataset_name: DatasetSource = "digits",
+    *,
+    network: str | None = None,
+    data_dir: str | None = None,
+    seed: int | None = None,
+    limit: int | None = None,
+) -> None:
+    """Load what every trial of a worker shares (torch's lazy modules, the network, a named or
+    file dataset) before the first trial, so that trials time only their own work. A tuned validation_split or a
+    callable dataset is left to the trials."""
+    warm_up_torch()
+    loaded = loaded_network(config, network)
+    split = loaded.network.training("validation_split")
+    if callable(dataset_name) or (split is not None and isinstance(split.value, HpoSpec)):
+        return
+    _data(loaded.network, dataset_name, _base_seed(loaded.network, seed), data_dir, limit)
 
 
 def _metric(metrics: dict[str, float], name: str) -> float:
@@ -148,6 +180,7 @@ class TrialRunner:
     dataset_name: DatasetSource
     backend: str
     device: str
+    warm_up: Callable[[], None] | None = None  # run once per worker before its first trial
 
     def __call__(self, trial: optuna.Trial) -> Any:
         try:

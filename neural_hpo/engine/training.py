@@ -44,6 +44,13 @@ def make_optimizer(name: str, args: dict[str, Any], params: Any) -> torch.optim.
     return _OPTIMIZERS[name](params, **kwargs)
 
 
+def warm_up_torch() -> None:
+    """Pay torch's lazy imports now: the first optimizer a process makes imports
+    ``torch._dynamo`` (seconds), which would otherwise be timed as part of its first trial."""
+    layer = torch.nn.Linear(1, 1)
+    make_optimizer("adam", {}, layer.parameters())
+
+
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a)).to(device)
 

@@ -78,6 +78,8 @@ def run_worker(
         if not budget.take():
             study.stop()
 
+    if runner.warm_up is not None:
+        runner.warm_up()
     if not budget.take():
         return
     timeout = None if deadline is None else max(deadline - time.time(), 0.0)
