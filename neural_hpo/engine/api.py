@@ -124,7 +124,8 @@ def optimize_and_return(
     ``n_trials`` trials run in this call (default: the DSL's ``n_trials``), across ``n_jobs``
     worker processes. ``objectives=[...]`` with several metrics optimizes all of them (directions
     from METRIC_DIRECTIONS); otherwise ``metric`` is optimized. ``study_name`` resumes a stored
-    study (default: network name + source hash, so rerunning a file resumes). ``objective_fn``
+    study (default: network name + a hash of source, objectives and sampler, so rerunning a file
+    with the same settings resumes). ``objective_fn``
     replaces the objective (same signature as ``objective``). ``on_event`` receives study
     events (see ``events``). Everything is checked before any training starts.
     """
