@@ -80,3 +80,35 @@ def test_resume_after_kill_9_keeps_every_finished_trial(tmp_path):
         assert after[number].state == TrialState.FAIL
         assert "worker died" in after[number].user_attrs["fail_reason"]
     assert after[len(before)].state == TrialState.COMPLETE
+
+
+def test_workers_are_pinned_one_per_gpu(monkeypatch):
+    """No GPU exists on this machine: ``gpu_count`` is mocked to report two, and the spawned
+    processes are replaced by recorders of the environment each would start with."""
+    from neural_hpo.engine import workers
+
+    seen: list[str | None] = []
+
+    class FakeProcess:
+        def __init__(self, target, args, name):
+            self.name, self.exitcode = name, 0
+
+        def start(self):
+            seen.append(os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+        def join(self):
+            pass
+
+    class FakeContext:
+        Process = FakeProcess
+
+        def Value(self, kind, n):
+            return n
+
+    monkeypatch.setattr(workers, "gpu_count", lambda: 2)
+    monkeypatch.setattr(workers.mp, "get_context", lambda method: FakeContext())
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    specs = [workers.WorkerSpec("url", "s", None, None, None, i, 0, None) for i in range(3)]
+    workers.run_processes(specs, 6, pin_gpus=True)
+    assert seen == ["0", "1", "0"]
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
