@@ -29,7 +29,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import LocalBudget, WorkerSpec, run_processes, run_worker
+from .workers import WorkerSpec, run_processes, run_worker
 
 
 class OptimizationResult(dict):
@@ -214,7 +214,7 @@ def _run(
     if n_jobs == 1:
         key = register_worker(study)
         try:
-            run_worker(study, runner, LocalBudget(n_trials), deadline)
+            run_worker(study, runner, deadline, n_trials=n_trials)
         finally:
             unregister_worker(study, key)
         return
