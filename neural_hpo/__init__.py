@@ -20,19 +20,16 @@ _EXPORTS: dict[str, str] = {
     "format_source": "neural_hpo.dsl.formatter",
     "load_trials": "neural_hpo.trials",
     "create_optimization_report": "neural_hpo.visualization.report",
-<<<<<<< HEAD
     "optimize_and_return": "neural_hpo.engine.api",
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
-=======
     "ParameterImportanceAnalyzer": "neural_hpo.importance",
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",
     "plot_param_importance": "neural_hpo.importance",
     "cached_importance": "neural_hpo.importance",
     "compute_and_cache": "neural_hpo.importance",
->>>>>>> main
 }
 
 __all__ = sorted(_EXPORTS)
