@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 from neural_hpo import optimize_and_return
 
 CONFIG = (Path(__file__).resolve().parents[1] / "examples" / "seed_mlp.neural").read_text()
-N_TRIALS = 24
+N_TRIALS = 30
 
 
 def run(url: str, pruning: bool) -> tuple[float, float, int]:
