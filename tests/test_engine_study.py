@@ -169,6 +169,8 @@ def test_bad_dsl_fails_before_any_training(storage):
         ({"metric": "speed"}, ValueError, "unknown metric"),
         ({"sampler": "grid"}, ValueError, "discrete"),
         ({"device": "cuda:7"}, RuntimeError, "cuda:7"),
+        ({"dataset_name": "MNIST", "data_dir": "/nonexistent"}, FileNotFoundError, "MNIST"),
+        ({"dataset_name": "/tmp/none.npz"}, FileNotFoundError, "none.npz"),
     ],
 )
 def test_bad_arguments_fail_before_any_training(storage, kwargs, error, match):

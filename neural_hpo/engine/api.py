@@ -173,6 +173,8 @@ def optimize_and_return(
             limit=limit,
         )
     runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare)
+    if prepare is not None:
+        prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
     study = open_study(
         open_storage(url),
