@@ -115,7 +115,7 @@ def test_importance_figures_are_the_importance_packages():
     for name in ("plot_param_importance", "plot_marginal_effects", "plot_interaction_heatmap"):
         ours = getattr(importance_package, name)
         assert getattr(neural_hpo.visualization, name) is ours
-    assert neural_hpo.plot_param_importance is importance_package.plot_param_importance
+        assert getattr(neural_hpo, name) is ours
 
 
 def test_marginal_effects_panel_per_parameter(study):
