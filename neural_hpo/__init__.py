@@ -28,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",
     "plot_param_importance": "neural_hpo.importance",
+    "plot_marginal_effects": "neural_hpo.importance",
+    "plot_interaction_heatmap": "neural_hpo.importance",
     "cached_importance": "neural_hpo.importance",
     "compute_and_cache": "neural_hpo.importance",
 }
