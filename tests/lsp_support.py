@@ -84,6 +84,24 @@ async def until(predicate, timeout: float = 10.0, what: str = "condition"):
         await asyncio.sleep(0.02)
 
 
+async def lens_titles(lc: LanguageClient, uri: str) -> list[str]:
+    """The titles of the code lenses of ``uri``."""
+    lenses = await lc.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(uri)))
+    return [lens.command.title for lens in lenses]
+
+
+async def until_lens(lc: LanguageClient, uri: str, prefix: str, timeout: float = 30.0) -> list[str]:
+    """The lens titles of ``uri`` once one of them starts with ``prefix``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        titles = await lens_titles(lc, uri)
+        if any(t.startswith(prefix) for t in titles):
+            return titles
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no lens {prefix!r} in {titles}")
+        await asyncio.sleep(0.2)
+
+
 def open_doc(lc: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
     """Open ``path`` (its text on disk unless ``text`` is given) and return its URI."""
     uri = uri_of(path)
