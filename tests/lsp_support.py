@@ -143,6 +143,23 @@ def pos(text: str, needle: str, delta: int = 0) -> T.Position:
     return T.Position(line, len(col_text.encode("utf-16-le")) // 2)
 
 
+def apply(text: str, edit: T.WorkspaceEdit) -> str:
+    """Apply a single-document workspace edit to ``text`` (edits in reverse order)."""
+    (doc_edit,) = edit.document_changes
+    lines = text.splitlines(keepends=True)
+
+    def offset(p: T.Position) -> int:
+        line = lines[p.line] if p.line < len(lines) else ""
+        units = line.encode("utf-16-le")[: 2 * p.character].decode("utf-16-le")
+        return sum(len(x) for x in lines[: p.line]) + len(units)
+
+    for e in sorted(
+        doc_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    return text
+
+
 SEED = """network MyModel {
     input: (28, 28, 1)
     Dense(units: hpo(categorical: [64, 128, 256])) -> relu
