@@ -35,6 +35,7 @@ def option(name: str) -> argparse.Action | None:
 
 
 def flag_of(name: str) -> str:
+    """The flag of option ``name``, as argparse derives names from flags."""
     return "--" + name.replace("_", "-")
 
 

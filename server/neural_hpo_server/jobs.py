@@ -1,9 +1,10 @@
 """HPO runs as child processes: ``python -m neural_hpo.cli run FILE --json-events ...``.
 
 The server never trains. It starts the child (the python of ``neural.python``), reads its JSON
-events line by line without blocking, turns them into ``$/progress`` and status lens updates, and
-cancels with SIGINT (the engine records the trial in flight and leaves the study resumable), then
-SIGTERM if the child does not stop in time.
+events (``neural_hpo.engine.events``) line by line without blocking, turns them into
+``$/progress`` and status lens updates, and cancels with SIGINT (finished trials stay; a trial
+left RUNNING is failed as orphaned when the study next runs), then SIGTERM if the child does not
+stop in time.
 """
 
 from __future__ import annotations
