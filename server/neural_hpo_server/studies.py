@@ -276,7 +276,8 @@ class StudyStore:
                     lsp.MessageType.Warning,
                 )
                 continue
-            self._stamp = await loop.run_in_executor(self._pool, _stamp, url)
+            # no new stamp here: trials written meanwhile must not pass for the cache write;
+            # the next poll reads the storage once more and finds the importance cached
             self._changed()
 
     def _changed(self) -> None:
