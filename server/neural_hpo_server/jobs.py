@@ -137,11 +137,11 @@ class JobManager:
         progress = Progress(ls, f"neural-hpo/{job.id}")
         argv = command_line(ls.settings.python, req, storage, ls.settings.rayAddress)
         log.info("starting %s", argv)
-        db = sqlite_file(storage)
-        if db is not None:  # the engine creates the default storage's folder, not a given one's
-            db.parent.mkdir(parents=True, exist_ok=True)
         await progress.begin(f"HPO {req.network}", "starting")
+        db = sqlite_file(storage)
         try:
+            if db is not None:  # the engine creates its default storage's folder, not a given one
+                db.parent.mkdir(parents=True, exist_ok=True)
             job.process = await asyncio.create_subprocess_exec(
                 *argv,
                 cwd=str(ls.root()),
