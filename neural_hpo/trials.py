@@ -25,17 +25,7 @@ from optuna.distributions import (
 )
 from optuna.trial import FrozenTrial, TrialState
 
-#: Metrics the engine records on every trial, with the direction in which they improve.
-METRIC_DIRECTIONS: dict[str, str] = {
-    "loss": "minimize",
-    "accuracy": "maximize",
-    "precision": "maximize",
-    "recall": "maximize",
-    "f1": "maximize",
-    "latency_ms": "minimize",
-    "params": "minimize",
-    "size_mb": "minimize",
-}
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 
 
 @dataclass

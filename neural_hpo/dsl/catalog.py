@@ -207,6 +207,18 @@ METRICS: dict[str, str] = {
     "size_mb": "size of the parameters in MiB",
 }
 
+#: the direction in which each recorded metric improves
+METRIC_DIRECTIONS: dict[str, str] = {
+    "loss": "minimize",
+    "accuracy": "maximize",
+    "precision": "maximize",
+    "recall": "maximize",
+    "f1": "maximize",
+    "latency_ms": "minimize",
+    "params": "minimize",
+    "size_mb": "minimize",
+}
+
 _LR = ArgSpec(
     "learning_rate",
     "float",

@@ -11,8 +11,9 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 from neural_hpo.storage import resolve_storage
-from neural_hpo.trials import METRIC_DIRECTIONS, history
+from neural_hpo.trials import history
 
 from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource

@@ -2,7 +2,7 @@
 
 ``objective(trial, config, dataset_name, backend, device)`` is the seed's public objective;
 other engineers (multi-objective, Ray) call it too. Metrics are recorded as trial user attributes
-named as in ``neural_hpo.trials.METRIC_DIRECTIONS``.
+named as in ``neural_hpo.dsl.catalog.METRIC_DIRECTIONS``.
 """
 
 from __future__ import annotations
