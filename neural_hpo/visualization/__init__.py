@@ -7,6 +7,7 @@ a trial history) and returns a matplotlib figure; none of them touches pyplot's 
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_convergence_comparison, plot_optimization_history
+from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.importance import plot_param_importance
 from neural_hpo.visualization.interaction import plot_interaction_heatmap
 from neural_hpo.visualization.intermediate import plot_intermediate_values
@@ -21,6 +22,7 @@ __all__ = [
     "plot_contour",
     "plot_convergence_comparison",
     "plot_correlation_heatmap",
+    "plot_hypervolume_history",
     "plot_interaction_heatmap",
     "plot_intermediate_values",
     "plot_marginal_effects",

@@ -25,6 +25,7 @@ from neural_hpo.visualization._importance import ImportanceRow, importance_rows
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_optimization_history
+from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.importance import importance_figure
 from neural_hpo.visualization.interaction import plot_interaction_heatmap
 from neural_hpo.visualization.intermediate import plot_intermediate_values
@@ -106,6 +107,7 @@ def _plots(data: MetricData, importance: list[ImportanceRow]) -> list[tuple[str,
     if len(ts.metric_names) > 1 and n:
         x, y, *z = ts.metric_names[:3]
         plots.append(("Pareto front", lambda: plot_multi_objective_pareto(ts, x, y, *z)))
+        plots.append(("Hypervolume history", lambda: plot_hypervolume_history(ts)))
     if not (n and params):
         return plots
     plots.append(("Slice plot", lambda: plot_slice(ts, m)))
