@@ -120,11 +120,13 @@ def hypervolume_steps(
         signs = np.array([-1.0 if ts.direction(m) == "maximize" else 1.0 for m in names])
         ref = np.asarray(reference_point, dtype=float) * signs
     history, current = [], 0.0
-    for i in range(len(cost)):
-        # a trial changes the hypervolume only when nothing before it dominates or equals it
-        earlier = cost[:i]
-        if not len(earlier) or not (earlier <= cost[i]).all(axis=1).any():
-            current = hypervolume(cost[: i + 1], ref)
+    front = np.empty((0, len(names)))
+    for point in cost:
+        # the front changes only when no point on it is at least as good as the new one
+        if not (front <= point).all(axis=1).any():
+            beaten = (point <= front).all(axis=1)
+            front = np.vstack([front[~beaten], point])
+            current = hypervolume(front, ref)
         history.append(current)
     return numbers, history, _to_units(ts, names, ref)
 
