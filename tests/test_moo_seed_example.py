@@ -4,6 +4,9 @@ downloads) and ``n_trials=3`` where it reads 100 (to keep the suite short)."""
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import pytest
 from engine_helpers import SEED_CONFIG
 from matplotlib.figure import Figure
@@ -58,3 +61,11 @@ def test_nsgaii_sampler_example_returns_the_pareto_set():
     front = results_nsgaii["_pareto_front"]
     assert front == results_nsgaii.pareto_front
     assert {p["number"] for p in front} == {t.number for t in results_nsgaii.best_trials}
+
+
+def test_the_multiobjective_example_runs(tmp_path):
+    example = Path(__file__).parent.parent / "examples" / "multiobjective_digits.py"
+    front = runpy.run_path(str(example))["main"](tmp_path, n_trials=4)
+    assert front and all(p["metrics"]["latency_ms"] < 100 for p in front)
+    for name in ("pareto_front.png", "hypervolume.png", "moo_report.html"):
+        assert (tmp_path / name).stat().st_size > 0
