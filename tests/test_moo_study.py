@@ -184,3 +184,13 @@ def test_hypervolume_history_and_report(three_constrained, tmp_path):
 def test_results_before_optimize_are_an_error():
     with pytest.raises(RuntimeError, match="call optimize"):
         MultiObjectiveOptimizer(["loss", "accuracy"]).get_pareto_front()
+
+
+def test_report_best_is_the_best_feasible_trial(storage, tmp_path):
+    result = optimize_and_return(
+        SMALL_CONFIG, 6, constraints=SMALL_ONLY, storage=storage, study_name="report", **FAST
+    )
+    html = create_optimization_report(result.study, output_path=tmp_path / "s.html").read_text()
+    assert f"(trial {result.best_trial.number})</dd>" in html
+    overall = max(result.study.trials, key=lambda t: t.value)
+    assert not is_feasible(overall)  # at seed 0 a larger, infeasible model scores higher

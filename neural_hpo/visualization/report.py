@@ -19,7 +19,7 @@ import optuna
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from neural_hpo.trials import TrialSet, load_trials, trial_to_dict
+from neural_hpo.trials import TrialSet, is_feasible, load_trials, trial_to_dict
 from neural_hpo.visualization._common import MetricData, metric_data, param_scales
 from neural_hpo.visualization._importance import ImportanceRow, importance_rows
 from neural_hpo.visualization.contour import plot_contour
@@ -135,10 +135,12 @@ def _svg(fig: Figure, index: int) -> Markup:
 
 
 def _best(data: MetricData) -> dict[str, Any] | None:
-    if not data.trials:
+    """The best trial that met the study's constraints (any, without constraints)."""
+    best = next((i for i in data.order() if is_feasible(data.trials[i])), None)
+    if best is None:
         return None
-    t = data.trials[data.best_index()]
-    return {"number": t.number, "value": data.values[data.best_index()], "params": t.params}
+    t = data.trials[best]
+    return {"number": t.number, "value": data.values[best], "params": t.params}
 
 
 def _dsl_source(obj: Any, ts: TrialSet) -> str | None:
