@@ -194,3 +194,19 @@ def test_report_best_is_the_best_feasible_trial(storage, tmp_path):
     assert f"(trial {result.best_trial.number})</dd>" in html
     overall = max(result.study.trials, key=lambda t: t.value)
     assert not is_feasible(overall)  # at seed 0 a larger, infeasible model scores higher
+
+
+def test_events_count_only_feasible_trials_as_best(storage):
+    events = []
+    result = optimize_and_return(
+        SMALL_CONFIG,
+        4,
+        constraints=SMALL_ONLY,
+        storage=storage,
+        study_name="events",
+        on_event=events.append,
+        **FAST,
+    )
+    best = [e["trial"] for e in events if e["event"] == "best_changed"]
+    assert best and all(is_feasible(result.study.trials[n]) for n in best)
+    assert events[-1]["trial"] == result.best_trial.number
