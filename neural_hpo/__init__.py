@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
+    "MultiObjectiveOptimizer": "neural_hpo.multiobjective.optimizer",
     "ParameterImportanceAnalyzer": "neural_hpo.importance",
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",

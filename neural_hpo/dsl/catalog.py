@@ -13,6 +13,7 @@ REQUIRED = object()
 
 #: value types an argument can take
 ArgType = str  # 'int' | 'float' | 'bool' | 'enum' | 'activation' | 'int_tuple' | 'shape' | 'str'
+#  | 'constraints' ({metric: "op bound"}, checked by checks.network)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ArgSpec:
             "int_tuple": "an int or a tuple of ints",
             "shape": "a tuple of ints",
             "str": "a string",
+            "constraints": 'metric bounds such as { latency_ms: "< 100" }',
         }[self.type]
         if self.low is not None and self.high is not None:
             lb = "(" if self.low_open else "["
@@ -568,6 +570,12 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
         ArgSpec("sampler", "enum", "the Optuna sampler", "tpe", choices=tuple(SAMPLERS)),
         ArgSpec("n_trials", "int", "trial budget of a study of this network", 20, low=1),
         ArgSpec("seed", "int", "random seed of data split, initialisation and sampler", 0, low=0),
+        ArgSpec(
+            "constraints",
+            "constraints",
+            'bounds a trial must meet to count, e.g. { latency_ms: "< 100" }',
+            None,
+        ),
     )
 }
 

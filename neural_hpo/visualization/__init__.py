@@ -14,6 +14,7 @@ from neural_hpo.importance.plots import (
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_convergence_comparison, plot_optimization_history
+from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.intermediate import plot_intermediate_values
 from neural_hpo.visualization.parallel import plot_parallel_coordinates
 from neural_hpo.visualization.pareto import plot_multi_objective_pareto
@@ -25,6 +26,7 @@ __all__ = [
     "plot_contour",
     "plot_convergence_comparison",
     "plot_correlation_heatmap",
+    "plot_hypervolume_history",
     "plot_interaction_heatmap",
     "plot_intermediate_values",
     "plot_marginal_effects",

@@ -23,11 +23,12 @@ from neural_hpo.importance import ImportanceResult, cached_or_compute, importanc
 from neural_hpo.importance.core import MIN_ROWS
 from neural_hpo.importance.encoding import encode
 from neural_hpo.importance.plots import importance_bars, interaction_heatmap, marginal_effects
-from neural_hpo.trials import TrialSet, load_trials, trial_to_dict
+from neural_hpo.trials import TrialSet, is_feasible, load_trials, trial_to_dict
 from neural_hpo.visualization._common import MetricData, metric_data, param_scales
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_optimization_history
+from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.intermediate import plot_intermediate_values
 from neural_hpo.visualization.parallel import plot_parallel_coordinates
 from neural_hpo.visualization.pareto import pareto_front, plot_multi_objective_pareto
@@ -118,6 +119,7 @@ def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str,
     if len(ts.metric_names) > 1 and n:
         x, y, *z = ts.metric_names[:3]
         plots.append(("Pareto front", lambda: plot_multi_objective_pareto(ts, x, y, *z)))
+        plots.append(("Hypervolume history", lambda: plot_hypervolume_history(ts)))
     if not (n and params):
         return plots
     plots.append(("Slice plot", lambda: plot_slice(ts, m)))
@@ -148,10 +150,12 @@ def _svg(fig: Figure, index: int) -> Markup:
 
 
 def _best(data: MetricData) -> dict[str, Any] | None:
-    if not data.trials:
+    """The best trial that met the study's constraints (any, without constraints)."""
+    best = next((i for i in data.order() if is_feasible(data.trials[i])), None)
+    if best is None:
         return None
-    t = data.trials[data.best_index()]
-    return {"number": t.number, "value": data.values[data.best_index()], "params": t.params}
+    t = data.trials[best]
+    return {"number": t.number, "value": data.values[best], "params": t.params}
 
 
 def _study(obj: Any) -> optuna.Study | None:
