@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
+    "DistributedHPO": "neural_hpo.distributed.hpo",
+    "RayOptions": "neural_hpo.distributed.options",
     "ParameterImportanceAnalyzer": "neural_hpo.importance",
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",

@@ -58,10 +58,17 @@ class Progress:
         self.stream.flush()
 
 
-def print_event(event: dict[str, Any]) -> None:
-    """One event as a JSON line on stdout, flushed at once for the language server."""
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
+class JsonEvents:
+    """Each event as a JSON line on ``stream`` (stdout when made), flushed at once for the
+    language server. The stream is bound when made: a Ray run sends what else it prints on
+    stdout to stderr meanwhile."""
+
+    def __init__(self, stream: Any = None):
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(event) + "\n")
+        self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             limit=args.limit,
             allow_space_change=args.allow_space_change,
-            on_event=print_event if args.json_events else Progress(),
+            on_event=JsonEvents() if args.json_events else Progress(),
         )
     except (DSLError, FileNotFoundError, KeyError, ValueError, NoCompletedTrialError) as exc:
         print(f"neural-hpo run: {exc}", file=sys.stderr)
