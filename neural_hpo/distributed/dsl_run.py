@@ -51,7 +51,7 @@ def run_on_ray(
     require_ray()
     from .pbt import SnapToSpace, mutations
     from .recorder import OptunaRecorder
-    from .trainable import DSLTrainable
+    from .trainable import DSLTrainable, finished_training
 
     algorithm = check_names(options.scheduler, options.search_alg)
     max_epochs = most_epochs(loaded, epochs)
@@ -103,6 +103,7 @@ def run_on_ray(
                     storage_url, study.study_name, loaded.source, loaded.network.name, metric
                 )
             ],
+            stop=finished_training,
             time_budget_s=timeout,
             max_concurrent_trials=options.max_concurrent_trials,
             verbose=0,

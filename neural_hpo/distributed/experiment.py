@@ -28,6 +28,7 @@ class Experiment:
     storage_path: str
     name: str
     callbacks: Sequence[Any] = field(default_factory=list)
+    stop: Callable[[str, dict], bool] | None = None
     time_budget_s: float | None = None
     max_concurrent_trials: int | None = None
     verbose: int = 1
@@ -63,6 +64,7 @@ class Experiment:
                 name=self.name,
                 storage_path=self.storage_path,
                 callbacks=list(self.callbacks),
+                stop=self.stop,
                 verbose=self.verbose,
             ),
         )

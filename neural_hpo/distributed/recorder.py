@@ -7,13 +7,16 @@ intermediate values, and the state: COMPLETE, PRUNED (stopped early by the sched
 value is its last epoch's, as Optuna gives a pruned trial) or FAIL (with ``fail_reason``). The
 report, importance, the language server and ``neural-hpo studies`` then read Ray runs like
 local ones. Each trial carries ``ray_trial_id``, so that a resumed experiment records a trial once.
-PBT's changes to a trial's parameters are kept as ``pbt_perturbations``; its parameters are
-those it ended with.
+A PBT trial's parameters are those it ended with; ``pbt_exploits`` lists, from Ray's PBT policy
+log, each time it (or a trial whose checkpoint it continued) took over another trial's
+checkpoint: at which epoch, from which epoch of the other trial, and with which new parameters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from typing import Any
 
 import optuna
@@ -37,8 +40,6 @@ class OptunaRecorder(Callback):
         self.source, self.network, self.metric = source, network, metric
         self._study: optuna.Study | None = None
         self._curves: dict[str, dict[int, float]] = {}
-        self._configs: dict[str, dict[str, Any]] = {}
-        self._perturbations: dict[str, list[dict[str, Any]]] = {}
         self._starts: dict[str, dt.datetime] = {}
         self._recorded: set[str] | None = None  # ray trial ids in the study, read once
 
@@ -58,16 +59,10 @@ class OptunaRecorder(Callback):
         return {**self.__dict__, "_study": None, "_recorded": None}
 
     def get_state(self) -> dict[str, Any]:
-        return {
-            "curves": self._curves,
-            "configs": self._configs,
-            "perturbations": self._perturbations,
-            "starts": self._starts,
-        }
+        return {"curves": self._curves, "starts": self._starts}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self._curves, self._configs = state["curves"], state["configs"]
-        self._perturbations, self._starts = state["perturbations"], state["starts"]
+        self._curves, self._starts = state["curves"], state["starts"]
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._starts.setdefault(trial.trial_id, dt.datetime.now())
@@ -75,21 +70,12 @@ class OptunaRecorder(Callback):
     def on_trial_result(
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
     ) -> None:
-        tid = trial.trial_id
         if self.metric in result:
-            self._curves.setdefault(tid, {})[result["training_iteration"] - 1] = result[self.metric]
-        config = space_values(self.space, trial.config)
-        before = self._configs.setdefault(tid, config)
-        changed = {k: v for k, v in config.items() if before.get(k) != v}
-        if changed:
-            self._perturbations.setdefault(tid, []).append(
-                {"epoch": result["training_iteration"] - 1, "params": changed}
-            )
-            self._configs[tid] = config
+            self._curves.setdefault(trial.trial_id, {})[result["epoch"] - 1] = result[self.metric]
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         result = trial.last_result
-        stopped_early = result.get("training_iteration", 0) < result.get("epochs", 0)
+        stopped_early = result.get("epoch", 0) < result.get("epochs", 0)
         self.record(trial, TrialState.PRUNED if stopped_early else TrialState.COMPLETE)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
@@ -119,8 +105,9 @@ class OptunaRecorder(Callback):
         attrs[RAY_TRIAL_ID] = tid
         if fail_reason is not None:
             attrs["fail_reason"] = fail_reason
-        if tid in self._perturbations:
-            attrs["pbt_perturbations"] = self._perturbations[tid]
+        exploits = self.exploits(trial)
+        if exploits:
+            attrs["pbt_exploits"] = exploits
         value = None
         if state == TrialState.COMPLETE:
             value = result[self.metric]
@@ -137,3 +124,15 @@ class OptunaRecorder(Callback):
         frozen.datetime_start = self._starts.get(tid, frozen.datetime_complete)
         study.add_trial(frozen)
         self._recorded.add(tid)
+
+    def exploits(self, trial: Any) -> list[dict[str, Any]]:
+        """The trial's lines of Ray's PBT policy log (none outside PBT)."""
+        path = os.path.join(trial.local_experiment_path, f"pbt_policy_{trial.trial_id}.txt")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        return [
+            {"epoch": at, "from_epoch": source, "params": space_values(self.space, new)}
+            for _tag, _source_tag, at, source, _old, new in rows
+        ]

@@ -4,8 +4,10 @@ Each epoch is reported to Tune (``tune.report``) with the validation metrics, so
 HyperBand stop bad trials at epoch boundaries; the last report adds the model's size and latency.
 Every ``checkpoint_every`` epochs, and after the last one, the report carries a checkpoint (weights
 and optimizer state) from which PBT continues another trial and ``Tuner.restore`` an
-interrupted one. Each result also says ``epochs``, the trial's planned epochs, so that the driver
-tells a trial stopped early from a finished one.
+interrupted one. Each result also says ``epoch`` (epochs trained) and ``epochs`` (planned), so
+that the driver tells a trial stopped early from a finished one, and ``finished_training`` stops
+a trial at its last epoch (else PBT could restart a finished trial from another's last
+checkpoint).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class DSLTrainable:
 
         def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
             if epoch + 1 < planned:  # the last epoch is reported with the final metrics below
-                self._report(metrics, planned, latest.pop())
+                self._report(metrics, epoch + 1, planned, latest.pop())
 
         metrics = train_network(
             loaded,
@@ -76,7 +78,7 @@ class DSLTrainable:
             on_state=latest.append,
             resume=resume,
         )
-        self._report(metrics, planned, latest.pop() if latest else None, final=True)
+        self._report(metrics, planned, planned, latest.pop() if latest else None, final=True)
 
     def planned_epochs(self, params: dict[str, Any]) -> int:
         """The epochs a trial with ``params`` trains (``epochs`` may itself be tuned)."""
@@ -88,6 +90,7 @@ class DSLTrainable:
     def _report(
         self,
         metrics: dict[str, float],
+        epoch: int,
         planned: int,
         state: TrainingState | None,
         final: bool = False,
@@ -97,13 +100,18 @@ class DSLTrainable:
         due = state is not None and (
             final or (self.checkpoint_every and state.epoch % self.checkpoint_every == 0)
         )
-        result = {**metrics, "epochs": planned}
+        result = {**metrics, "epoch": epoch, "epochs": planned}
         if not due:
             tune.report(result)
             return
         with tempfile.TemporaryDirectory(prefix="neural-hpo-ckpt-") as tmp:
             save_state(state, tmp)
             tune.report(result, checkpoint=tune.Checkpoint.from_directory(tmp))
+
+
+def finished_training(trial_id: str, result: dict[str, Any]) -> bool:
+    """Tune's stop condition: the trial trained all its planned epochs."""
+    return result.get("epoch", 0) >= result.get("epochs", float("inf"))
 
 
 def save_state(state: TrainingState, directory: str) -> None:
