@@ -41,4 +41,3 @@ def small_trainable(config: dict) -> None:
     for step in range(3):
         score = 1.0 - abs(config["learning_rate"] - 0.01) - config["dropout_rate"] / 10
         tune.report({"accuracy": score * (step + 1) / 3, "batch": config["batch_size"]})
-

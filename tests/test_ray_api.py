@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from ray_helpers import ROOT, local_ray, small_trainable
 
 from neural_hpo import DistributedHPO
 from neural_hpo.distributed.runtime import require_ray
-
-from ray_helpers import ROOT, local_ray, small_trainable
 
 
 @pytest.fixture(scope="module")
