@@ -87,7 +87,7 @@ def test_pbt_exploits_and_records_them(ray_cluster, tmp_path):
     space = load_network(DIGITS).space
     for e in exploits:
         assert all(space.param(k).contains(v) for k, v in e["params"].items())
-    assert all(len(t.intermediate_values) == 4 for t in trials)
+    assert all(max(t.intermediate_values) == 3 for t in trials)  # each reached epoch 4
 
 
 @pytest.mark.parametrize(
