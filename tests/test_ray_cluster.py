@@ -4,6 +4,7 @@ interface and the DSL path (``neural-hpo run --ray --address``) run their trials
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,6 +83,7 @@ def cluster_address():
         left = group_members(proc.pid)
         if left:
             os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(temp_dir)  # sockets and logs of the ended cluster
         assert not left, f"processes of the test cluster outlived it: {left}"
 
 
