@@ -25,6 +25,8 @@ _EXPORTS: dict[str, str] = {
     "objective": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
     "MultiObjectiveOptimizer": "neural_hpo.multiobjective.optimizer",
+    "DistributedHPO": "neural_hpo.distributed.hpo",
+    "RayOptions": "neural_hpo.distributed.options",
     "ParameterImportanceAnalyzer": "neural_hpo.importance",
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",

@@ -163,7 +163,7 @@ def test_bad_dsl_fails_before_any_training(storage):
     ("kwargs", "error", "match"),
     [
         ({"backend": "tensorflow"}, ValueError, "pytorch"),
-        ({"use_ray": True}, NotImplementedError, "Ray"),
+        ({"use_ray": True, "n_jobs": 2}, ValueError, "n_jobs is for local workers"),
         ({"sampler": "nsgaii"}, ValueError, "several objectives"),
         ({"sampler": "annealing"}, ValueError, "unknown sampler"),
         ({"metric": "speed"}, ValueError, "unknown metric"),

@@ -34,6 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
     p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
     p.add_argument("--json-events", action="store_true", help="one JSON event per line on stdout")
+    ray = p.add_argument_group('Ray Tune (pip install "neural-hpo[ray]")')
+    ray.add_argument("--ray", action="store_true", help="run the trials on Ray Tune")
+    ray.add_argument("--address", help="a running Ray cluster (default: a local Ray)")
+    ray.add_argument(
+        "--ray-scheduler", default="asha", choices=("asha", "pbt", "fifo", "hyperband")
+    )
+    ray.add_argument("--ray-search", choices=("optuna", "random"), help="default: optuna")
+    ray.add_argument("--ray-cpus", type=float, default=1, help="CPUs per trial")
+    ray.add_argument("--ray-gpus", type=float, default=0, help="GPUs per trial")
+    ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
+    ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
     p.set_defaults(handler=run)
 
 
@@ -57,10 +68,38 @@ class Progress:
         self.stream.flush()
 
 
-def print_event(event: dict[str, Any]) -> None:
-    """One event as a JSON line on stdout, flushed at once for the language server."""
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
+class JsonEvents:
+    """Each event as a JSON line on ``stream`` (stdout when made), flushed at once for the
+    language server. The stream is bound when made: a Ray run sends what else it prints on
+    stdout to stderr meanwhile."""
+
+    def __init__(self, stream: Any = None):
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(event) + "\n")
+        self.stream.flush()
+
+
+def ray_options(args: argparse.Namespace) -> Any:
+    """The RayOptions of ``--ray``'s flags (None without ``--ray``; Ray flags alone are an
+    error rather than ignored)."""
+    from neural_hpo.distributed.options import RayOptions
+
+    given = args.address or args.ray_search or args.ray_dir or args.ray_resume
+    if not args.ray:
+        if given:
+            raise ValueError("--address, --ray-search, --ray-dir and --ray-resume need --ray")
+        return None
+    return RayOptions(
+        address=args.address,
+        scheduler=args.ray_scheduler,
+        search_alg=args.ray_search,
+        cpus_per_trial=args.ray_cpus,
+        gpus_per_trial=args.ray_gpus,
+        storage_path=args.ray_dir,
+        resume=args.ray_resume,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,9 +129,18 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             limit=args.limit,
             allow_space_change=args.allow_space_change,
-            on_event=print_event if args.json_events else Progress(),
+            on_event=JsonEvents() if args.json_events else Progress(),
+            use_ray=args.ray,
+            ray_options=ray_options(args),
         )
-    except (DSLError, FileNotFoundError, KeyError, ValueError, NoCompletedTrialError) as exc:
+    except (
+        DSLError,
+        FileNotFoundError,
+        ImportError,
+        KeyError,
+        ValueError,
+        NoCompletedTrialError,
+    ) as exc:
         print(f"neural-hpo run: {exc}", file=sys.stderr)
         return 1
     study = result.study

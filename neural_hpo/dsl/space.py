@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,11 @@ def _is_int(v: Any) -> bool:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_number_like(v: Any) -> bool:
+    """A number of any library (numpy's too), not a boolean."""
+    return isinstance(v, numbers.Number) and not isinstance(v, bool)
 
 
 @dataclass(eq=False)
@@ -123,6 +129,26 @@ class Param:
             k = (value - self.low) / self.step
             return abs(k - round(k)) < 1e-6
         return True
+
+    def nearest(self, value: Any) -> Choice:
+        """The value this parameter can take that is closest to ``value``: a range's value
+        clipped into it and snapped to its step, a categorical option as listed (an unknown
+        option is a ValueError). Ray's samplers and PBT's perturbations (x0.8, x1.2) leave the
+        grid, the range and Python's types; the DSL and Optuna take only this."""
+        if self.kind == "categorical":
+            for c in self.choices:
+                if value == c and _is_number_like(value) == _is_num(c):
+                    return c
+            raise ValueError(f"{value!r} is not an option of {self.name} ({self.describe()})")
+        x = min(max(float(value), self.low), self.high)
+        if self.step:
+            x = self.low + round((x - self.low) / self.step) * self.step
+            x = (
+                min(x, self.high)
+                if self.kind == "int"
+                else _round_grid(min(x, self.high), self.step)
+            )
+        return round(x) if self.kind == "int" else float(x)
 
     def distribution(self):
         """The Optuna distribution (imports optuna on first use)."""

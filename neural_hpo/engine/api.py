@@ -7,7 +7,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -34,6 +34,9 @@ from .study import (
 )
 from .values import training_value
 from .workers import WorkerSpec, run_processes, run_worker
+
+if TYPE_CHECKING:  # Ray's modules load only for a Ray run
+    from neural_hpo.distributed.options import RayOptions
 
 
 class OptimizationResult(dict):
@@ -160,6 +163,7 @@ def optimize_and_return(
     on_event: EventHandler | None = None,
     directions: Sequence[str] | None = None,
     constraints: Mapping[str, str] | Sequence[Constraint] | None = None,
+    ray_options: RayOptions | None = None,
 ) -> OptimizationResult:
     """Run a study of the network in ``config`` (DSL text or a ``.neural`` path) and return the
     best parameters.
@@ -173,13 +177,12 @@ def optimize_and_return(
     study (default: network name + a hash of source, objectives and sampler, so rerunning a file
     with the same settings resumes). ``objective_fn``
     replaces the objective (same signature as ``objective``). ``on_event`` receives study
-    events (see ``events``). Everything is checked before any training starts.
+    events (see ``events``). ``use_ray=True`` runs the trials on Ray Tune (``ray_options``:
+    ``neural_hpo.distributed.RayOptions``; see docs/distributed.md) into the same study.
+    Everything is checked before any training starts.
     """
-    if use_ray:
-        raise NotImplementedError(
-            "use_ray=True: distributed HPO with Ray Tune is the Ray issue's work (DistributedHPO); "
-            "use n_jobs=N for parallel local workers meanwhile"
-        )
+    if ray_options is not None and not use_ray:
+        raise ValueError("ray_options are for use_ray=True")
     check_backend(backend)
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
@@ -203,6 +206,16 @@ def optimize_and_return(
         n_objectives=len(names),
         pruner=_pruner(enable_pruning, pruner, len(names)),
     )
+    if use_ray:
+        from neural_hpo.distributed.dsl_run import ray_arguments_problem
+        from neural_hpo.distributed.options import RayOptions
+
+        ray_options = ray_options or RayOptions()
+        problem = ray_arguments_problem(n_jobs, objective_fn, len(names), plan.pruner, ray_options)
+        if problem is None and bounds:
+            problem = "constraints are not supported on Ray; run them locally"
+        if problem is not None:
+            raise ValueError(f"use_ray=True: {problem}")
     fn = objective_fn or functools.partial(
         objective,
         network=loaded.network.name,
@@ -244,11 +257,35 @@ def optimize_and_return(
     first = len(study.get_trials(deepcopy=False))
     if first:
         study.sampler = plan.make_sampler(loaded.space, done=first)
+    if use_ray:
+        from neural_hpo.distributed.dsl_run import run_on_ray
+
+        run = functools.partial(
+            run_on_ray,
+            study,
+            loaded,
+            url,
+            n_trials,
+            sampler=study.sampler,
+            dataset_name=dataset_name,
+            device=device,
+            metric=names[0],
+            seed=seed,
+            data_dir=data_dir,
+            epochs=epochs,
+            limit=limit,
+            timeout=timeout,
+            options=ray_options,
+        )
+    else:
+        run = functools.partial(
+            _run, study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first
+        )
     if on_event is None:
-        _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
+        run()
     else:
         with StudyWatcher(study, n_trials, on_event, first_number=first):
-            _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
+            run()
     trials = study.get_trials(deepcopy=False)
     if not any(t.state == TrialState.COMPLETE for t in trials):
         raise NoCompletedTrialError(study)

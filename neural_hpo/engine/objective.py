@@ -24,7 +24,7 @@ from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import resolve_device
 from .torch_builder import build_model
-from .training import TrialDiverged, train, warm_up_torch
+from .training import TrainingState, TrialDiverged, train, warm_up_torch
 from .values import input_shape, optimizer_config, training_value
 
 #: backend names that mean PyTorch, the one backend that trains here
@@ -83,35 +83,69 @@ def objective(
     check_backend(backend)
     loaded = loaded_network(config, network)
     params = loaded.space.suggest(trial)
-    concrete = materialize(loaded.network, params, loaded.space)
-    base_seed = _base_seed(concrete, seed)
-    torch.manual_seed(base_seed + trial.number)
-    model = build_model(concrete)
-    data = _data(concrete, dataset_name, base_seed, data_dir, limit)
     names = list(objectives) if objectives else [metric]
 
     def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
         if len(names) > 1:
             return
-        trial.report(_metric(metrics, names[0]), epoch)
+        trial.report(metric_of(metrics, names[0]), epoch)
         if trial.should_prune():
             raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
 
-    metrics = train(
+    metrics = train_network(
+        loaded,
+        params,
+        dataset_name,
+        device,
+        number=trial.number,
+        seed=seed,
+        data_dir=data_dir,
+        epochs=epochs,
+        limit=limit,
+        on_epoch=on_epoch,
+    )
+    for name in RECORDED_METRICS:
+        if name in metrics:
+            trial.set_user_attr(name, metrics[name])
+    values = tuple(metric_of(metrics, n) for n in names)
+    return values[0] if len(values) == 1 else values
+
+
+def train_network(
+    loaded: LoadedNetwork,
+    params: dict[str, Any],
+    dataset_name: DatasetSource,
+    device: str,
+    *,
+    number: int,
+    seed: int | None = None,
+    data_dir: str | None = None,
+    epochs: int | None = None,
+    limit: int | None = None,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    on_state: Callable[[TrainingState], None] | None = None,
+    resume: TrainingState | None = None,
+) -> dict[str, float]:
+    """Build and train the network with ``params``: the one training path of Optuna trials and
+    Ray trials alike. ``number`` offsets the seed (torch init, batch order) per trial.
+    Returns ``train``'s metrics; ``on_epoch``, ``on_state`` and ``resume`` are ``train``'s."""
+    concrete = materialize(loaded.network, params, loaded.space)
+    base_seed = _base_seed(concrete, seed)
+    torch.manual_seed(base_seed + number)
+    model = build_model(concrete)
+    data = _data(concrete, dataset_name, base_seed, data_dir, limit)
+    return train(
         model,
         data,
         epochs=int(epochs or training_value(concrete, "epochs")),
         batch_size=int(training_value(concrete, "batch_size")),
         optimizer=optimizer_config(concrete),
         device=resolve_device(device),
-        seed=base_seed + trial.number,
+        seed=base_seed + number,
         on_epoch=on_epoch,
+        on_state=on_state,
+        resume=resume,
     )
-    for name in RECORDED_METRICS:
-        if name in metrics:
-            trial.set_user_attr(name, metrics[name])
-    values = tuple(_metric(metrics, n) for n in names)
-    return values[0] if len(values) == 1 else values
 
 
 def _base_seed(network: Network, seed: int | None) -> int:
@@ -152,7 +186,8 @@ def warm_up(
     _data(loaded.network, dataset_name, _base_seed(loaded.network, seed), data_dir, limit)
 
 
-def _metric(metrics: dict[str, float], name: str) -> float:
+def metric_of(metrics: dict[str, float], name: str) -> float:
+    """``metrics[name]``; a clear error naming what was measured when it is not there."""
     if name not in metrics:
         raise ValueError(f"metric {name!r} is not measured here (measured: {', '.join(metrics)})")
     return metrics[name]

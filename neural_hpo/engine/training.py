@@ -1,6 +1,7 @@
 """The training loop of one trial: seeded, on one device, validated every epoch.
 
-Independent of Optuna: the objective passes ``on_epoch`` to report and prune.
+Independent of Optuna and Ray: the objective passes ``on_epoch`` to report and prune; a Ray
+trial also passes ``on_state`` to checkpoint and ``resume`` to continue from a checkpoint.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,15 @@ class TrialDiverged(RuntimeError):
     """The training loss became NaN or infinite."""
 
 
+@dataclass
+class TrainingState:
+    """What continuing a trial needs (a checkpoint): weights, optimizer state, epochs done."""
+
+    epoch: int
+    model: dict[str, Any]
+    optimizer: dict[str, Any]
+
+
 def make_optimizer(name: str, args: dict[str, Any], params: Any) -> torch.optim.Optimizer:
     """The torch optimizer for catalog optimizer ``name`` with catalog-named ``args``."""
     kwargs = {_TORCH_KWARGS.get(k, k): v for k, v in args.items() if k not in ("beta_1", "beta_2")}
@@ -49,6 +60,15 @@ def warm_up_torch() -> None:
     ``torch._dynamo`` (seconds), which would otherwise be timed as part of its first trial."""
     layer = torch.nn.Linear(1, 1)
     make_optimizer("adam", {}, layer.parameters())
+
+
+def _load_optimizer_state(opt: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    """The checkpoint's optimizer state (moments, step counts) under the current
+    hyperparameters: ``load_state_dict`` would bring back the checkpoint's learning rate."""
+    configured = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    opt.load_state_dict(state)
+    for group, values in zip(opt.param_groups, configured):
+        group.update(values)
 
 
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -101,19 +121,31 @@ def train(
     device: torch.device,
     seed: int,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    on_state: Callable[[TrainingState], None] | None = None,
+    resume: TrainingState | None = None,
 ) -> dict[str, float]:
     """Train ``model`` and return the final validation metrics plus params, size_mb and
-    latency_ms. ``on_epoch(epoch, metrics)`` runs after each epoch (it may raise to stop).
+    latency_ms. ``on_epoch(epoch, metrics)`` runs after each epoch (it may raise to stop);
+    ``on_state`` receives the state after each epoch, just before ``on_epoch``.
+
+    ``resume`` continues from a checkpoint: its weights and optimizer state, then its epoch.
+    The optimizer's hyperparameters stay those of ``optimizer`` (not the checkpoint's), so
+    that a run resumed with new values (PBT's explore) trains with them.
 
     Raises TrialDiverged when an epoch's training loss is NaN or infinite.
     """
     module = model.module.to(device)
     opt = make_optimizer(optimizer[0], optimizer[1], module.parameters())
+    start = 0
+    if resume is not None:
+        module.load_state_dict(resume.model)
+        _load_optimizer_state(opt, resume.optimizer)
+        start = resume.epoch
     x, y = _tensor(data.x_train, device), _tensor(data.y_train, device)
     xv, yv = _tensor(data.x_val, device), _tensor(data.y_val, device)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed + start)
     metrics: dict[str, float] = {}
-    for epoch in range(epochs):
+    for epoch in range(start, epochs):
         module.train()
         order = torch.randperm(len(x), generator=gen).to(device)
         running = torch.zeros((), device=device)
@@ -131,8 +163,12 @@ def train(
                 f"diverged: the training loss became {float(running)} at epoch {epoch + 1}"
             )
         metrics = evaluate(model, xv, yv)
+        if on_state is not None:
+            on_state(TrainingState(epoch + 1, module.state_dict(), opt.state_dict()))
         if on_epoch is not None:
             on_epoch(epoch, metrics)
+    if not metrics:  # resumed after its last epoch: nothing left to train
+        metrics = evaluate(model, xv, yv)
     metrics["params"] = model.parameter_count()
     metrics["size_mb"] = model.size_mb()
     metrics["latency_ms"] = latency_ms(model, xv)

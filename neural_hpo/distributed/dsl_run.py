@@ -1,0 +1,157 @@
+"""``optimize_and_return(..., use_ray=True)``: a DSL study's trials run as Ray Tune trials.
+
+The engine opens the study as for a local run; here each Ray trial trains the network with the
+engine's training path (``trainable``), the search is Ray's OptunaSearch with the study's sampler
+(or random search, or PBT), and ``recorder`` writes every finished Ray trial into the study.
+Experiments live in ``<storage_path>/<study name>/run-<k>``: each call starts run k+1, or with
+``resume`` continues the latest one that Tune can restore.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Any
+
+import optuna
+
+from neural_hpo.engine.config import LoadedNetwork
+from neural_hpo.engine.datasets import DatasetSource
+from neural_hpo.engine.values import training_value
+from neural_hpo.trials import METRIC_DIRECTIONS
+
+from .experiment import Experiment
+from .hpo import default_storage_path
+from .options import RayOptions
+from .runtime import connected, require_ray, trial_resources
+from .schedulers import check_names, make_scheduler, make_search_alg
+
+RUN_PREFIX = "run-"
+
+
+def run_on_ray(
+    study: optuna.Study,
+    loaded: LoadedNetwork,
+    storage_url: str,
+    n_trials: int,
+    *,
+    sampler: optuna.samplers.BaseSampler,
+    dataset_name: DatasetSource,
+    device: str,
+    metric: str,
+    seed: int | None,
+    data_dir: str | None,
+    epochs: int | None,
+    limit: int | None,
+    timeout: float | None,
+    options: RayOptions,
+) -> None:
+    """Run ``n_trials`` Ray trials of ``loaded`` into ``study`` (see the module docstring)."""
+    require_ray()
+    from .pbt import SnapToSpace, mutations
+    from .recorder import OptunaRecorder
+    from .trainable import DSLTrainable, finished_training
+
+    algorithm = check_names(options.scheduler, options.search_alg)
+    max_epochs = most_epochs(loaded, epochs)
+    interval = options.perturbation_interval or max(1, max_epochs // 4)
+    pbt = options.scheduler == "pbt"
+    checkpoint_every = options.checkpoint_every
+    if checkpoint_every is None:
+        checkpoint_every = interval if pbt else 0
+    mode = "max" if METRIC_DIRECTIONS[metric] == "maximize" else "min"
+    root = os.path.join(options.storage_path or default_storage_path(), study.study_name)
+    name = experiment_name(root, options.resume)
+    with connected(options.address, runtime_env=options.runtime_env):
+        experiment = Experiment(
+            trainable=DSLTrainable(
+                loaded.source,
+                loaded.network.name,
+                dataset_name,
+                device,
+                seed,
+                data_dir,
+                epochs,
+                limit,
+                checkpoint_every,
+            ),
+            param_space={} if algorithm == "optuna" else loaded.space.to_ray(),
+            metric=metric,
+            mode=mode,
+            num_samples=n_trials,
+            scheduler=make_scheduler(
+                options.scheduler,
+                max_t=max_epochs,
+                mutations=mutations(loaded) if pbt else None,
+                perturbation_interval=interval,
+                explore=SnapToSpace(loaded.space) if pbt else None,
+            ),
+            search_alg=make_search_alg(
+                algorithm,
+                metric=metric,
+                mode=mode,
+                sampler=sampler,
+                space=loaded.space.to_optuna(),
+                seed=seed,
+            ),
+            resources=trial_resources(options.cpus_per_trial, options.gpus_per_trial),
+            storage_path=root,
+            name=name,
+            callbacks=[
+                OptunaRecorder(
+                    storage_url, study.study_name, loaded.source, loaded.network.name, metric
+                )
+            ],
+            stop=finished_training,
+            time_budget_s=timeout,
+            max_concurrent_trials=options.max_concurrent_trials,
+            verbose=0,
+        )
+        with contextlib.redirect_stdout(sys.stderr):  # stdout may carry JSON events
+            experiment.run(resume=options.resume)
+
+
+def most_epochs(loaded: LoadedNetwork, epochs: int | None) -> int:
+    """The most epochs a trial can train: ``epochs``, else the largest the DSL allows."""
+    if epochs:
+        return int(epochs)
+    tuned = [p for p in loaded.space if p.path == "training.epochs"]
+    if tuned:
+        return int(max(tuned[0].grid() or [tuned[0].high]))
+    return int(training_value(loaded.network, "epochs"))
+
+
+def experiment_name(root: str, resume: bool) -> str:
+    """``run-<k>``: the latest run under ``root`` when resuming, else the next one."""
+    runs = [
+        int(d[len(RUN_PREFIX) :])
+        for d in (os.listdir(root) if os.path.isdir(root) else [])
+        if d.startswith(RUN_PREFIX) and d[len(RUN_PREFIX) :].isdigit()
+    ]
+    if resume:
+        if not runs:
+            raise FileNotFoundError(f"no Ray experiment to resume under {root}")
+        return f"{RUN_PREFIX}{max(runs)}"
+    return f"{RUN_PREFIX}{max(runs, default=0) + 1}"
+
+
+def ray_arguments_problem(
+    n_jobs: int, objective_fn: Any, n_objectives: int, pruner: str, options: RayOptions
+) -> str | None:
+    """Why these ``optimize_and_return`` arguments cannot run on Ray (None when they can)."""
+    if n_jobs != 1:
+        return (
+            "n_jobs is for local workers; on Ray, trials run as the cluster's resources allow "
+            "(RayOptions.cpus_per_trial, max_concurrent_trials)"
+        )
+    if objective_fn is not None:
+        return "objective_fn replaces an Optuna objective; Ray trials train the DSL network"
+    if n_objectives > 1:
+        return "Ray runs optimize one metric (its schedulers compare one value)"
+    if pruner != "none" and options.scheduler not in ("asha", "hyperband"):
+        return (
+            f"pruning on Ray is the scheduler's job, and {options.scheduler!r} stops no trial: "
+            "use RayOptions(scheduler='asha' or 'hyperband')"
+        )
+    return None

@@ -1,0 +1,79 @@
+"""An interrupted Ray experiment resumes with ``Tuner.restore``: the trials it had finished are
+kept (in Ray and in the Optuna study, recorded once) and the rest run. The interruption is the
+hardest kind: the driver and its local Ray are killed outright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+from optuna.trial import TrialState
+from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
+
+from neural_hpo import RayOptions, optimize_and_return
+
+N_TRIALS = 6
+EPOCHS = 25  # a trial takes seconds, so that the driver dies mid-experiment
+
+DRIVER = """
+import sys
+from neural_hpo import RayOptions, optimize_and_return
+optimize_and_return(sys.argv[1], {n}, storage=sys.argv[2], use_ray=True, seed=0, epochs={e},
+    ray_options=RayOptions(scheduler="fifo", storage_path=sys.argv[3], max_concurrent_trials=1))
+"""
+
+
+def finished(url: str) -> list[optuna.trial.FrozenTrial]:
+    names = optuna.get_all_study_names(url)
+    if not names:
+        return []
+    return optuna.load_study(study_name=names[0], storage=url).get_trials()
+
+
+def test_an_interrupted_experiment_resumes_without_losing_finished_trials(tmp_path):
+    source = tmp_path / "digits.neural"
+    source.write_text(DIGITS)
+    url = f"sqlite:///{tmp_path}/studies.db"
+    ray_dir = str(tmp_path / "ray")
+    env = {**os.environ, **RUNTIME_ENV["env_vars"]}
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER.format(n=N_TRIALS, e=EPOCHS), str(source), url, ray_dir],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its local Ray is in its process group: killed with it
+    )
+    deadline = time.time() + 240
+    while len(finished(url)) < 2:
+        assert driver.poll() is None, "the driver ended before it was interrupted"
+        assert time.time() < deadline, "no trial finished in time"
+        time.sleep(0.5)
+    time.sleep(2)  # Tune saves its experiment state every few seconds
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    before = {t.user_attrs["ray_trial_id"]: t.value for t in finished(url)}
+    assert 2 <= len(before) < N_TRIALS
+
+    result = optimize_and_return(
+        source,
+        N_TRIALS,
+        storage=url,
+        use_ray=True,
+        seed=0,
+        epochs=EPOCHS,
+        ray_options=RayOptions(scheduler="fifo", storage_path=ray_dir, resume=True),
+    )
+    trials = result.study.get_trials()
+    after = {t.user_attrs["ray_trial_id"]: t.value for t in trials}
+    assert len(after) == len(trials)  # each Ray trial recorded once
+    assert all(after[k] == v for k, v in before.items())  # finished trials kept as they were
+    # a trial that finished after Tune last saved the experiment is unknown to the restored
+    # experiment, which runs another in its place: the study may hold a few more
+    assert len(trials) >= N_TRIALS
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert os.listdir(os.path.join(ray_dir, result.study.study_name)) == ["run-1"]
