@@ -16,8 +16,8 @@ from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
 
 from neural_hpo import RayOptions, optimize_and_return
 
-N_TRIALS = 6
-EPOCHS = 25  # a trial takes seconds, so that the driver dies mid-experiment
+N_TRIALS = 8
+EPOCHS = 80  # a trial takes seconds, so that the driver dies mid-experiment
 
 DRIVER = """
 import sys
