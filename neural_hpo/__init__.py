@@ -19,6 +19,13 @@ _EXPORTS: dict[str, str] = {
     "materialize": "neural_hpo.dsl.space",
     "format_source": "neural_hpo.dsl.formatter",
     "load_trials": "neural_hpo.trials",
+    "create_optimization_report": "neural_hpo.visualization.report",
+    "ParameterImportanceAnalyzer": "neural_hpo.importance",
+    "BayesianParameterImportance": "neural_hpo.importance",
+    "ImportanceResult": "neural_hpo.importance",
+    "plot_param_importance": "neural_hpo.importance",
+    "cached_importance": "neural_hpo.importance",
+    "compute_and_cache": "neural_hpo.importance",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import os
 
+from hypothesis import settings
+
+# CI runs the same examples every time (a red build must be reproducible); local runs explore.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 # Ray binds to loopback only in tests (see DEVELOPERS guide).
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")

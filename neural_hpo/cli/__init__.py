@@ -7,7 +7,7 @@ import importlib
 import sys
 
 #: subcommand modules under neural_hpo.cli, in the order ``--help`` lists them
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("check", "fmt", "report", "importance")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .arguments import layer_bindings_cached
 from .catalog import TRAINING_KEYS
 from .checks.budget import check_space
 from .checks.network import check_network, resolve_sampler
@@ -42,16 +43,19 @@ def analyze(
     parsed = parse(source, path)
     diags = list(parsed.diagnostics)
     spaces: dict[str, SearchSpace] = {}
-    for net in parsed.file.networks:
-        if net.name in spaces:
-            diags.append(Diagnostic("E114", f"network {net.name} is defined twice", net.name_span))
-            continue
-        space = build_search_space(net)
-        spaces[net.name] = space
-        diags += space.problems
-        diags += check_network(net, space)
-        diags += check_shapes(net, space)
-        diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+    with layer_bindings_cached():
+        for net in parsed.file.networks:
+            if net.name in spaces:
+                diags.append(
+                    Diagnostic("E114", f"network {net.name} is defined twice", net.name_span)
+                )
+                continue
+            space = build_search_space(net)
+            spaces[net.name] = space
+            diags += space.problems
+            diags += check_network(net, space)
+            diags += check_shapes(net, space)
+            diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
     unique = list(dict.fromkeys(diags))
     unique.sort(key=sort_key)
     return Analysis(parsed.file, unique, spaces)

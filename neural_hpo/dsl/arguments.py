@@ -3,13 +3,14 @@ arguments, aliases and ``-> activation``, used by the checks, the search space a
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from .catalog import LAYERS, ArgSpec, LayerSpec
+from .catalog import ACTIVATIONS, LAYERS, ArgSpec, LayerSpec
 from .diagnostics import Diagnostic
-from .model import Argument, Layer, Span
+from .model import Argument, Ident, Layer, Span
 
 
 @dataclass
@@ -25,6 +26,8 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return f" (did you mean {lowered[word.lower()]}?)"
+    import difflib  # only on the error path: keeps difflib out of a clean file's start-up
+
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[close[0]]}?)" if close else ""
 
@@ -42,7 +45,10 @@ def bind(
                     Diagnostic("E307", f"{owner}: a positional argument after a named one", a.span)
                 )
                 continue
-            if i >= len(specs):
+            legacy_activation = _activation_spec(a, specs, i, out)
+            if legacy_activation is not None:
+                spec = legacy_activation
+            elif i >= len(specs):
                 out.problems.append(
                     Diagnostic(
                         "E307",
@@ -51,7 +57,8 @@ def bind(
                     )
                 )
                 continue
-            spec = specs[i]
+            else:
+                spec = specs[i]
         else:
             positional_done = True
             spec = next((s for s in specs if s.name == a.name or a.name in s.aliases), None)
@@ -77,9 +84,51 @@ def bind(
     return out
 
 
+def _activation_spec(
+    a: Argument, specs: Sequence[ArgSpec], i: int, out: BoundArgs
+) -> ArgSpec | None:
+    """Legacy files pass the activation positionally anywhere (``Conv2D(32, (3, 3), "relu")``):
+    a positional activation name binds to ``activation`` when its slot takes no such name."""
+    v = a.value
+    text = v.name if isinstance(v, Ident) else getattr(v, "value", None)
+    if not isinstance(text, str) or text.lower() not in ACTIVATIONS:
+        return None
+    if i < len(specs) and specs[i].type in ("activation", "enum", "str"):
+        return None
+    target = next((s for s in specs if s.type == "activation"), None)
+    return target if target is not None and target.name not in out.values else None
+
+
+_cache: ContextVar[dict[int, tuple[Layer, LayerSpec, BoundArgs]] | None] = ContextVar(
+    "bind_layer_cache", default=None
+)
+
+
+@contextmanager
+def layer_bindings_cached() -> Iterator[None]:
+    """Inside the block ``bind_layer`` binds each layer once and hands out that result (not to
+    be changed): the search space and two checks all ask for every layer's arguments, and
+    ``analyze`` changes no layer meanwhile."""
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
 def bind_layer(layer: Layer, spec: LayerSpec | None = None) -> BoundArgs:
     """The layer's arguments with ``-> activation`` folded in as ``activation``."""
     spec = spec or LAYERS[layer.name]
+    cache = _cache.get()
+    if cache is None:
+        return _bind_layer(layer, spec)
+    hit = cache.get(id(layer))
+    if hit is None or hit[0] is not layer or hit[1] is not spec:
+        hit = cache[id(layer)] = (layer, spec, _bind_layer(layer, spec))
+    return hit[2]
+
+
+def _bind_layer(layer: Layer, spec: LayerSpec) -> BoundArgs:
     bound = bind(layer.args, spec.args, layer.name, layer.name_span)
     if layer.activation is not None:
         if "activation" in bound.values:

@@ -1,4 +1,9 @@
-"""Syntax tree to typed model, and what an ``hpo(...)`` means in either dialect."""
+"""Syntax tree to typed model, and what an ``hpo(...)`` means in either dialect.
+
+The ``make_*`` functions, ``interpret_hpo``, ``_number`` and ``_unquote`` build nodes from parsed
+pieces; the lark transformer here and the fast parser (``fastparse``) both call them, so the two
+paths build the same model by construction.
+"""
 
 from __future__ import annotations
 
@@ -91,15 +96,7 @@ class _ToModel(Transformer):
         return Literal(_unquote(c[0].value), _tok_span(c[0]))
 
     def ident(self, meta, c):
-        name = c[0].value
-        span = _tok_span(c[0])
-        if name in ("true", "True"):
-            return Literal(True, span)
-        if name in ("false", "False"):
-            return Literal(False, span)
-        if name == "None":
-            return Literal(None, span)
-        return Ident(name, span)
+        return make_ident(c[0].value, _tok_span(c[0]))
 
     def macro_ref(self, meta, c):
         return MacroRef(c[0].value[1:], _tok_span(c[0]))
@@ -145,31 +142,16 @@ class _ToModel(Transformer):
         return ("sublayers", list(c))
 
     def layer(self, meta, c):
-        name: Token = c[0]
-        layer = Layer(
-            name.value, span=_meta_span(meta), name_span=_tok_span(name), has_parens=False
-        )
-        for item in c[1:]:
-            if isinstance(item, list):
-                layer.args = item
-                layer.has_parens = True
-                continue
-            kind, value = item
-            if getattr(layer, kind) is not None:
-                self.diags.append(
-                    Diagnostic("E306", f"{kind} given twice for {name.value}", _value_span(value))
-                )
-            setattr(layer, kind, value)
-        return layer
+        args = next((item for item in c[1:] if isinstance(item, list)), None)
+        suffixes = [item for item in c[1:] if isinstance(item, tuple)]
+        return make_layer(c[0].value, _meta_span(meta), _tok_span(c[0]), args, suffixes, self.diags)
 
     # ---- network body
     def setting(self, meta, c):
         return Setting(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
 
     def block(self, meta, c):
-        kw: Token = c[0]
-        kind = "training" if kw.value in ("training", "train") else "execution"
-        return Block(kind, kw.value, c[1].items, _meta_span(meta), _tok_span(kw))
+        return make_block(c[0].value, c[1].items, _meta_span(meta), _tok_span(c[0]))
 
     def layers_marker(self, meta, c):
         return LayersMarker(_meta_span(meta))
@@ -201,13 +183,55 @@ def _value_span(v: Value | list) -> Span:
 
 def build_file(tree: Tree, source: str, path: str | None, diags: list[Diagnostic]) -> File:
     """The model of a parsed tree; problems of meaning go to ``diags``."""
-    items = _ToModel(diags).transform(tree)
+    return make_file(_ToModel(diags).transform(tree), source, path)
+
+
+def make_file(items: list[Network | Macro], source: str, path: str | None) -> File:
+    """The file of the top-level items, networks and macros apart."""
     return File(
         networks=[i for i in items if isinstance(i, Network)],
         macros=[i for i in items if isinstance(i, Macro)],
         source=source,
         path=path,
     )
+
+
+def make_ident(name: str, span: Span) -> Value:
+    """A name as a value: ``true``/``false`` (either case of the first letter) and ``None`` are
+    literals, any other name an identifier."""
+    if name in ("true", "True"):
+        return Literal(True, span)
+    if name in ("false", "False"):
+        return Literal(False, span)
+    if name == "None":
+        return Literal(None, span)
+    return Ident(name, span)
+
+
+def make_layer(
+    name: str,
+    span: Span,
+    name_span: Span,
+    args: list[Argument] | None,
+    suffixes: list[tuple[str, Value | list[Layer]]],
+    diags: list[Diagnostic],
+) -> Layer:
+    """A layer line from its parts; ``args`` is None without parentheses. Suffixes come as
+    ``(kind, value)`` in source order; one given twice is reported (E306) and the last wins."""
+    layer = Layer(name, span=span, name_span=name_span, has_parens=args is not None)
+    if args is not None:
+        layer.args = args
+    for kind, value in suffixes:
+        if getattr(layer, kind) is not None:
+            diags.append(Diagnostic("E306", f"{kind} given twice for {name}", _value_span(value)))
+        setattr(layer, kind, value)
+    return layer
+
+
+def make_block(keyword: str, items: list[Argument], span: Span, keyword_span: Span) -> Block:
+    """``training``/``train`` blocks are of kind training, ``execution``/``execute`` of execution."""
+    kind = "training" if keyword in ("training", "train") else "execution"
+    return Block(kind, keyword, items, span, keyword_span)
 
 
 def interpret_hpo(args: list[Argument], span: Span, legacy: bool, diags: list[Diagnostic]) -> Value:
@@ -262,6 +286,8 @@ def interpret_hpo(args: list[Argument], span: Span, legacy: bool, diags: list[Di
     if form is not None:
         kind = HPO_FORMS[form]
         if kind == "categorical":
+            if step is not None:
+                problems.append((f"{form} takes no step", step.span))
             bad = [i for i in items if i.name is not None]
             problems.extend((f"{form} takes values, not {i.name!r}", i.span) for i in bad)
             spec = HpoSpec("categorical", choices=[i.value for i in items if i.name is None])

@@ -63,15 +63,14 @@ class ArgSpec:
         E304 outside the domain, E308 unknown activation.
         """
         t = self.type
-        wrong = ("E303", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
         if t in ("int", "int_tuple", "shape"):
             if isinstance(v, bool) or not isinstance(v, int):
-                return wrong
+                return self._wrong(v)
         elif t == "float":
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                return wrong
+                return self._wrong(v)
         elif t == "bool":
-            return None if isinstance(v, bool) else wrong
+            return None if isinstance(v, bool) else self._wrong(v)
         elif t == "enum":
             ok = isinstance(v, str) and v.lower() in self.choices
             return (
@@ -84,18 +83,21 @@ class ArgSpec:
                 return None
             return ("E308", f"{_show(v)} is not an activation")
         elif t == "str":
-            return None if isinstance(v, str) else wrong
+            return None if isinstance(v, str) else self._wrong(v)
         if t == "shape" and v == -1:
             return None
         return self.bounds_problem(float(v))  # type: ignore[arg-type]
 
+    def _wrong(self, v: object) -> tuple[str, str]:
+        # worded only when wrong: most values are fine, and the words cost
+        return ("E303", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
+
     def bounds_problem(self, x: float) -> tuple[str, str] | None:
         """``("E304", message)`` when the number ``x`` lies outside [low, high], else None."""
-        outside = ("E304", f"{self.name} must be {self.domain_text()}; {_num(x)} is outside")
-        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
-            return outside
-        if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
-            return outside
+        if (self.low is not None and (x < self.low or (self.low_open and x == self.low))) or (
+            self.high is not None and (x > self.high or (self.high_open and x == self.high))
+        ):
+            return ("E304", f"{self.name} must be {self.domain_text()}; {_num(x)} is outside")
         return None
 
 

@@ -2,12 +2,13 @@
 
 Expanded layers keep the spans of the macro body (so argument errors point into the definition)
 and record ``origin``, the span of the use, where shape errors are reported. Each use gets fresh
-copies of the body's ``hpo(...)`` nodes: every use is its own set of parameters.
+copies of the body's nodes (so of its ``hpo(...)`` nodes: every use is its own set of
+parameters); spans are immutable and shared.
 """
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 
 from .diagnostics import Diagnostic
 from .model import (
@@ -17,6 +18,7 @@ from .model import (
     File,
     HpoSpec,
     Layer,
+    LayersMarker,
     ListValue,
     Literal,
     Macro,
@@ -38,6 +40,11 @@ def expand_macros(file: File, diags: list[Diagnostic]) -> None:
             macros[m.name] = m
     for m in file.macros:
         _check_refs(m, diags)
+        diags.extend(
+            Diagnostic("E117", f"macro {m.name} may hold layers only", s.span)
+            for s in m.body
+            if not isinstance(s, (Layer, LayersMarker))
+        )
     for net in file.networks:
         net.layers = _expand([s for s in net.body if isinstance(s, Layer)], macros, diags, ())
 
@@ -62,9 +69,7 @@ def _expand(
         bindings = _bind(macro, layer, diags)
         if bindings is None:
             continue
-        body = [copy.deepcopy(s) for s in macro.body if isinstance(s, Layer)]
-        for b in body:
-            _substitute_layer(b, bindings)
+        body = [_instantiate(s, bindings) for s in macro.body if isinstance(s, Layer)]
         expanded = _expand(body, macros, diags, (*stack, macro.name))
         for e in expanded:
             _set_origin(e, layer)
@@ -182,32 +187,43 @@ def _refs(v: Value):
                 yield from _refs(c)
 
 
-def _substitute_layer(layer: Layer, b: dict[str, Value]) -> None:
-    layer.args = [_sub_arg(a, b) for a in layer.args]
-    layer.activation = _sub(layer.activation, b)
-    layer.repeat = _sub(layer.repeat, b)
-    layer.device = _sub(layer.device, b)
-    for s in layer.sublayers or []:
-        _substitute_layer(s, b)
+def _instantiate(layer: Layer, b: dict[str, Value]) -> Layer:
+    """A copy of a macro body layer for one use, with its ``$refs`` bound."""
+    return replace(
+        layer,
+        args=[_sub_arg(a, b) for a in layer.args],
+        activation=_sub(layer.activation, b),
+        repeat=_sub(layer.repeat, b),
+        device=_sub(layer.device, b),
+        sublayers=None
+        if layer.sublayers is None
+        else [_instantiate(s, b) for s in layer.sublayers],
+    )
 
 
 def _sub_arg(a: Argument, b: dict[str, Value]) -> Argument:
-    return Argument(a.name, _sub(a.value, b), a.span, a.name_span)  # type: ignore[arg-type]
+    return replace(a, value=_sub(a.value, b))
 
 
 def _sub(v: Value | None, b: dict[str, Value]) -> Value | None:
+    """A copy of ``v`` with its ``$refs`` bound."""
     if v is None:
         return None
     if isinstance(v, MacroRef):
         # Shared, not copied: one hpo passed to a macro is one parameter wherever it is used.
-        return b.get(v.name, v)
+        return b[v.name] if v.name in b else replace(v)
     if isinstance(v, TupleValue):
-        v.items = [_sub(i, b) for i in v.items]  # type: ignore[misc]
-    elif isinstance(v, (ListValue, DictValue)):
-        v.items = [_sub_arg(a, b) for a in v.items]
-    elif isinstance(v, Call):
-        v.args = [_sub_arg(a, b) for a in v.args]
-    elif isinstance(v, HpoSpec):
-        v.choices = [_sub(c, b) for c in v.choices]  # type: ignore[misc]
-        v.low, v.high, v.step = _sub(v.low, b), _sub(v.high, b), _sub(v.step, b)
-    return v
+        return replace(v, items=[_sub(i, b) for i in v.items])
+    if isinstance(v, (ListValue, DictValue)):
+        return replace(v, items=[_sub_arg(a, b) for a in v.items])
+    if isinstance(v, Call):
+        return replace(v, args=[_sub_arg(a, b) for a in v.args])
+    if isinstance(v, HpoSpec):
+        return replace(
+            v,
+            choices=[_sub(c, b) for c in v.choices],
+            low=_sub(v.low, b),
+            high=_sub(v.high, b),
+            step=_sub(v.step, b),
+        )
+    return replace(v)

@@ -1,4 +1,5 @@
-"""Text to typed model: the LALR parse with error recovery, then the tree builder and macros.
+"""Text to typed model: the fast parser for valid text, else the LALR parse with error recovery
+and the tree builder; then macros.
 
 ``parse`` never raises on bad input: syntax errors become diagnostics (several per file where
 recovery allows, worded for users), and whatever parsed is still built into the model so that
@@ -17,6 +18,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from .builder import build_file
 from .diagnostics import Diagnostic
+from .fastparse import SyntaxFallback, parse_fast
 from .macros import expand_macros
 from .model import File, Span
 
@@ -69,7 +71,21 @@ class ParseResult:
 
 
 def parse(source: str, path: str | None = None) -> ParseResult:
-    """Parse ``source``; syntax errors are returned as diagnostics, never raised."""
+    """Parse ``source``; syntax errors are returned as diagnostics, never raised.
+
+    A valid file takes the fast parser alone; one with a syntax error is parsed again by lark,
+    which recovers and words the errors (the fast parser's partial work is dropped).
+    """
+    diags: list[Diagnostic] = []
+    try:
+        file = parse_fast(source, diags)
+    except SyntaxFallback:
+        return _parse_lark(source, path)
+    return _finish(file, path, diags)
+
+
+def _parse_lark(source: str, path: str | None = None) -> ParseResult:
+    """``parse`` through lark alone: the reference the fast parser is tested against."""
     diags: list[Diagnostic] = []
     tree = None
     try:
@@ -78,8 +94,12 @@ def parse(source: str, path: str | None = None) -> ParseResult:
         if not diags or diags[-1].span != _error_span(e, source):
             diags.append(_syntax_diagnostic(e, source))
     file = build_file(tree, source, path, diags) if tree is not None else File(source=source)
+    return _finish(file, path, diags)
+
+
+def _finish(file: File, path: str | None, diags: list[Diagnostic]) -> ParseResult:
     file.path = path
-    file.comments = comments(source)
+    file.comments = comments(file.source)
     expand_macros(file, diags)
     return ParseResult(file=file, diagnostics=_dedupe(diags))
 
@@ -115,12 +135,23 @@ def span_of(start: int, end: int, line_starts: list[int]) -> Span:
 def _recover(e: UnexpectedInput, source: str, diags: list[Diagnostic]) -> bool:
     """Record the error, then repair: close open brackets when that makes the token fit,
     otherwise drop the token. Returns False (give up) after too many errors."""
-    diags.append(_syntax_diagnostic(e, source))
-    if len(diags) >= _MAX_ERRORS or not isinstance(e, UnexpectedToken):
+    if not isinstance(e, UnexpectedToken):
+        diags.append(_syntax_diagnostic(e, source))
         return isinstance(e, UnexpectedCharacters) and len(diags) < _MAX_ERRORS
     ip: InteractiveParser = e.interactive_parser
     token = e.token
     closers = _closers_before(ip, token.type)
+    if token.type == "$END" and closers:
+        missing = " and ".join(_words()[c] for c in closers)
+        diags.append(
+            Diagnostic(
+                "E103", f"the file ends too early: missing {missing}", _error_span(e, source)
+            )
+        )
+    else:
+        diags.append(_syntax_diagnostic(e, source))
+    if len(diags) >= _MAX_ERRORS:
+        return False
     if closers is not None:
         for c in closers:
             ip.feed_token(_synthetic(c, token))

@@ -298,18 +298,30 @@ def tunable_places(network: Network) -> Iterator[tuple[str, Value]]:
         if isinstance(s, Setting):
             if s.name == "optimizer" and isinstance(s.value, Call):
                 spec = OPTIMIZERS.get(s.value.name.lower())
-                if spec is None:
-                    for i, a in enumerate(s.value.args):
-                        yield f"optimizer.{a.name or i}", a.value
-                else:
-                    bound = bind(s.value.args, spec.args, s.value.name, s.value.name_span)
-                    for name, a in bound.values.items():
-                        yield f"optimizer.{name}", a.value
+                bound = (
+                    bind(s.value.args, spec.args, s.value.name, s.value.name_span).values
+                    if spec is not None
+                    else {}
+                )
+                yield from _bound_places("optimizer", s.value.args, bound)
             else:
                 yield s.name, s.value
         elif isinstance(s, Block):
             for a in s.items:
                 yield f"{s.kind}.{a.name}", a.value
+
+
+def _bound_places(
+    key: str, args: list[Argument], bound: dict[str, Argument]
+) -> Iterator[tuple[str, Value]]:
+    """Bound arguments under their catalog names; the rest (misspelled, surplus) as written, so
+    that every ``hpo`` of a network is in its space even while the file has errors."""
+    for name, a in bound.items():
+        yield f"{key}.{name}", a.value
+    taken = {id(a) for a in bound.values()}
+    for i, a in enumerate(args):
+        if id(a) not in taken:
+            yield f"{key}.{a.name or i}", a.value
 
 
 def _layer_places(layers: list[Layer], prefix: str) -> Iterator[tuple[str, Value]]:
@@ -318,11 +330,9 @@ def _layer_places(layers: list[Layer], prefix: str) -> Iterator[tuple[str, Value
         counts[layer.name] = counts.get(layer.name, 0) + 1
         key = f"{prefix}{layer.name.lower()}_{counts[layer.name]}"
         if layer.name in LAYERS:
-            for name, a in bind_layer(layer).values.items():
-                yield f"{key}.{name}", a.value
+            yield from _bound_places(key, layer.args, bind_layer(layer).values)
         else:
-            for i, a in enumerate(layer.args):
-                yield f"{key}.{a.name or i}", a.value
+            yield from _bound_places(key, layer.args, {})
             if layer.activation is not None:
                 yield f"{key}.activation", layer.activation
         if layer.repeat is not None:
@@ -563,7 +573,8 @@ class _Materializer:
     def value(self, v: Value) -> Value:
         if isinstance(v, HpoSpec):
             p = self.space.for_spec(v)
-            assert p is not None
+            if p is None:
+                raise ValueError(f"the hpo at line {v.span.line + 1} is not in the search space")
             chosen = self.params[p.name]
             if p.kind != "categorical":
                 return Literal(chosen, v.span)

@@ -119,6 +119,8 @@ def _repeat_counts(layer: Layer, space: SearchSpace) -> list[int] | None:
 
 def _union_shapes(shapes: list[Shape]) -> Shape | None:
     first = shapes[0]
+    if len(shapes) == 1:  # no repeat range: the common case
+        return list(first)
     if any(len(s) != len(first) for s in shapes):
         return None
     out: Shape = []

@@ -1,0 +1,76 @@
+"""Time and size of the HTML report against Optuna's plotly plots written to HTML.
+
+Run: ``PYTHONPATH=. python bench/report.py [N ...]`` (default 1000 10000; needs plotly).
+Both sides draw the same studies: ours is one self-contained file; Optuna's is one
+``fig.write_html`` file per plot (each embeds plotly.js, as a self-contained file must).
+Targets at 10,000 trials: report ≤ 10 s and ≤ 5 MB.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import optuna
+from optuna import visualization as ov
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _viz_studies import large
+
+from neural_hpo.visualization import create_optimization_report
+
+TARGET_SECONDS, TARGET_MB = 10.0, 5.0
+
+
+def optuna_plots(study: optuna.Study) -> list[tuple[str, Callable]]:
+    """Optuna's counterparts of the report's plots."""
+    return [
+        ("history", lambda: ov.plot_optimization_history(study)),
+        ("intermediate", lambda: ov.plot_intermediate_values(study)),
+        ("slice", lambda: ov.plot_slice(study)),
+        ("parallel", lambda: ov.plot_parallel_coordinate(study)),
+        ("importance", lambda: ov.plot_param_importances(study)),
+        ("contour", lambda: ov.plot_contour(study, params=["learning_rate", "dropout"])),
+    ]
+
+
+def measure(n: int, out: Path) -> None:
+    study = large(n, name=f"bench-{n}")
+    start = time.perf_counter()
+    path = create_optimization_report(study, "accuracy", out / f"report-{n}.html")
+    ours_s, ours_mb = time.perf_counter() - start, path.stat().st_size / 1e6
+
+    start, optuna_mb = time.perf_counter(), 0.0
+    for name, plot in optuna_plots(study):
+        html = out / f"optuna-{n}-{name}.html"
+        plot().write_html(html)
+        optuna_mb += html.stat().st_size / 1e6
+    optuna_s = time.perf_counter() - start
+
+    ok = (
+        ""
+        if n < 10_000
+        else (
+            "  (target met)" if ours_s <= TARGET_SECONDS and ours_mb <= TARGET_MB else "  (MISSED)"
+        )
+    )
+    print(f"{n:>6} trials  report: {ours_s:6.2f} s {ours_mb:6.2f} MB{ok}")
+    print(f"{'':>14}optuna plotly: {optuna_s:6.2f} s {optuna_mb:6.2f} MB (6 files)")
+    print(
+        f"{'':>14}ratio report/optuna: time {ours_s / optuna_s:.2f}  size {ours_mb / optuna_mb:.3f}"
+    )
+
+
+def main(argv: list[str]) -> None:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    sizes = [int(a) for a in argv] or [1_000, 10_000]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            measure(n, Path(tmp))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,218 @@
+"""One self-contained HTML file with everything known about a study.
+
+Figures are inline SVG, nothing is fetched from the network, and the page runs no script unless
+the caller passes a CSP nonce, so it opens from disk, in a browser and in a VS Code webview under
+``default-src 'none'; img-src data:; style-src 'unsafe-inline'``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import matplotlib
+import optuna
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+from neural_hpo.trials import TrialSet, load_trials, trial_to_dict
+from neural_hpo.visualization._common import MetricData, metric_data, param_scales
+from neural_hpo.visualization._importance import ImportanceRow, importance_rows
+from neural_hpo.visualization.contour import plot_contour
+from neural_hpo.visualization.correlation import plot_correlation_heatmap
+from neural_hpo.visualization.history import plot_optimization_history
+from neural_hpo.visualization.importance import importance_figure
+from neural_hpo.visualization.interaction import plot_interaction_heatmap
+from neural_hpo.visualization.intermediate import plot_intermediate_values
+from neural_hpo.visualization.marginal import plot_marginal_effects
+from neural_hpo.visualization.parallel import plot_parallel_coordinates
+from neural_hpo.visualization.pareto import pareto_front, plot_multi_objective_pareto
+from neural_hpo.visualization.slices import plot_slice
+
+#: rows of the trials table; larger studies show the best ones and say so
+MAX_TABLE_ROWS = 500
+#: rows of the Pareto and failed-trials tables
+MAX_SIDE_ROWS = 200
+#: metric columns of the trials table besides the report's metric
+MAX_METRIC_COLUMNS = 6
+#: lines parallel coordinates highlights
+PARALLEL_TOP_N = 50
+
+_NONCE = re.compile(r"[A-Za-z0-9+/=_-]{8,}")
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("neural_hpo", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def create_optimization_report(
+    trials: Any,
+    metric: str | None = None,
+    output_path: str | Path = "hpo_report.html",
+    *,
+    script_nonce: str | None = None,
+    max_table_rows: int = MAX_TABLE_ROWS,
+) -> Path:
+    """Write the report of ``trials`` for ``metric`` (default: the first objective).
+
+    ``script_nonce`` (a CSP nonce the host page allows) adds a small script that sorts the
+    trials table on a header click; without it the table comes in two pre-sorted orders.
+    """
+    if script_nonce is not None and not _NONCE.fullmatch(script_nonce):
+        raise ValueError("script_nonce: expected 8 or more base64 characters")
+    ts = load_trials(trials)
+    data = metric_data(ts, metric or ts.default_metric())
+    importance = importance_rows(ts, data.metric) if data.trials else []
+    html = _ENV.get_template("report.html.j2").render(
+        title=ts.study_name or "Optimization study",
+        metric=data.metric,
+        direction=data.direction,
+        by_state=ts.by_state(),
+        n_trials=len(ts.trials),
+        objectives=list(zip(ts.metric_names, ts.directions)),
+        best=_best(data),
+        dsl_source=_dsl_source(trials, ts),
+        figures=[
+            (name, _svg(make(), i)) for i, (name, make) in enumerate(_plots(data, importance))
+        ],
+        importance=importance,
+        pareto=_pareto_table(ts),
+        table=_trials_table(data, max_table_rows),
+        failed=_failed(ts),
+        script_nonce=script_nonce,
+    )
+    path = Path(output_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _plots(data: MetricData, importance: list[ImportanceRow]) -> list[tuple[str, Callable]]:
+    """The plots that apply to this study, each as (heading, figure factory)."""
+    ts, m, n = data.trials_set, data.metric, len(data.trials)
+    params = [s.name for s in param_scales(ts)]
+    plots: list[tuple[str, Callable[[], Figure]]] = []
+    if n:
+        plots.append(("Optimization history", lambda: plot_optimization_history(ts, m)))
+    if any(t.intermediate_values for t in ts.trials):
+        plots.append(("Learning curves", lambda: plot_intermediate_values(ts, m)))
+    if len(ts.metric_names) > 1 and n:
+        x, y, *z = ts.metric_names[:3]
+        plots.append(("Pareto front", lambda: plot_multi_objective_pareto(ts, x, y, *z)))
+    if not (n and params):
+        return plots
+    plots.append(("Slice plot", lambda: plot_slice(ts, m)))
+    top = min(PARALLEL_TOP_N, n)
+    plots.append(("Parallel coordinates", lambda: plot_parallel_coordinates(ts, m, top_n=top)))
+    if n >= 3:
+        plots.append(("Parameter importance", lambda: importance_figure(importance, m)))
+        plots.append(("Correlation", lambda: plot_correlation_heatmap(ts, m)))
+        plots.append(("Marginal effects", lambda: plot_marginal_effects(ts, m)))
+    if len(params) >= 2 and n >= 2:
+        px, py = ([r.param for r in importance] or params)[:2]
+        plots.append((f"Contour: {px} × {py}", lambda: plot_contour(ts, px, py, m)))
+    if len(params) >= 2 and n >= 5:
+        plots.append(("Interactions", lambda: plot_interaction_heatmap(ts, m)))
+    return plots
+
+
+def _svg(fig: Figure, index: int) -> Markup:
+    """The figure as inline SVG markup; text stays text (escaped by matplotlib), ids unique."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"fig{index}"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    svg = buf.getvalue()
+    return Markup(svg[svg.index("<svg") :])  # matplotlib escapes the text it writes
+
+
+def _best(data: MetricData) -> dict[str, Any] | None:
+    if not data.trials:
+        return None
+    t = data.trials[data.best_index()]
+    return {"number": t.number, "value": data.values[data.best_index()], "params": t.params}
+
+
+def _dsl_source(obj: Any, ts: TrialSet) -> str | None:
+    """The network source the engine stored on the study (or, failing that, on a trial)."""
+    study = obj.get("_study") if isinstance(obj, dict) else obj
+    if isinstance(study, optuna.Study) and study.user_attrs.get("dsl_source"):
+        return str(study.user_attrs["dsl_source"])
+    return next(
+        (str(t.user_attrs["dsl_source"]) for t in ts.trials if "dsl_source" in t.user_attrs), None
+    )
+
+
+def _trials_table(data: MetricData, limit: int) -> dict[str, Any]:
+    """Rows of the trials table in two orders: best first, and by trial number."""
+    ts = data.trials_set
+    metrics = [data.metric] + [m for m in ts.available_metrics() if m != data.metric]
+    metrics = metrics[: MAX_METRIC_COLUMNS + 1]
+    params = [s.name for s in param_scales(ts)]
+    if len(ts.trials) <= limit:
+        rank = {t.number: i for i, t in enumerate(data.trials[j] for j in data.order())}
+        chosen = sorted(ts.trials, key=lambda t: (rank.get(t.number, len(rank)), t.number))
+    else:
+        chosen = [data.trials[j] for j in data.order()[:limit]]
+    rows = [_row(t, ts, metrics, params) for t in chosen]
+    return {
+        "metrics": metrics,
+        "params": params,
+        "by_metric": rows,
+        "by_number": sorted(rows, key=lambda r: r["number"]),
+        "total": len(ts.trials),
+    }
+
+
+def _row(
+    t: optuna.trial.FrozenTrial, ts: TrialSet, metrics: list[str], params: list[str]
+) -> dict[str, Any]:
+    start, end = t.datetime_start, t.datetime_complete
+    return {
+        "number": t.number,
+        "state": t.state.name,
+        "metrics": [ts.metric_value(t, m) for m in metrics],
+        "params": [t.params.get(p) for p in params],
+        "seconds": (end - start).total_seconds() if start and end else None,
+        "note": _fail_reason(t),
+    }
+
+
+def _failed(ts: TrialSet) -> list[dict[str, Any]]:
+    failed = [t for t in ts.trials if t.state.name == "FAIL"][-MAX_SIDE_ROWS:]
+    return [{"number": t.number, "reason": _fail_reason(t)} for t in failed]
+
+
+def _fail_reason(t: optuna.trial.FrozenTrial) -> str:
+    return trial_to_dict(t)["fail_reason"] or "" if t.state.name == "FAIL" else ""
+
+
+def _pareto_table(ts: TrialSet) -> dict[str, Any] | None:
+    """The non-dominated trials of a multi-objective study, best on the first objective first."""
+    if len(ts.metric_names) < 2:
+        return None
+    done, mask = pareto_front(ts, ts.metric_names)
+    first = metric_data(ts, ts.metric_names[0])
+    sign = -1.0 if first.maximize else 1.0
+    front = sorted(
+        (t for t, keep in zip(done, mask) if keep),
+        key=lambda t: sign * ts.metric_value(t, ts.metric_names[0]),
+    )
+    return {
+        "metrics": ts.metric_names,
+        "rows": [
+            {
+                "number": t.number,
+                "values": [ts.metric_value(t, m) for m in ts.metric_names],
+                "params": t.params,
+            }
+            for t in front[:MAX_SIDE_ROWS]
+        ],
+        "total": len(front),
+    }

@@ -1,0 +1,160 @@
+"""The HTML report: content, headless Chromium (no console error, no network), escaping, size."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from _browser import open_page
+from _viz_studies import hostile, large, multi_objective, single_objective
+from optuna.trial import create_trial
+
+from neural_hpo.cli import main
+from neural_hpo.visualization import create_optimization_report
+
+STRICT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+@pytest.fixture(scope="module")
+def study():
+    return single_objective()
+
+
+def _assert_clean_in_chromium(path, *texts, min_contrast=10.0):
+    page = open_page(path)
+    assert page.console == [], "console messages (errors or blocked requests)"
+    assert f'content="{STRICT_CSP}' in page.dom  # any network load would be blocked and logged
+    assert page.pixels.std() > min_contrast, "screenshot is blank"
+    for text in texts:
+        assert text in page.dom
+    return page
+
+
+def test_report_has_summary_plots_importance_and_trials(study, tmp_path):
+    path = create_optimization_report(study, metric="accuracy", output_path=tmp_path / "r.html")
+    html = path.read_text()
+    for heading in ("Summary", "Plots", "Parameter importance", "Trials", "Failed trials"):
+        assert f">{heading}</h2>" in html
+    figures = re.findall(r"<figcaption><strong>([^<]+)</strong>", html)
+    assert figures[:3] == ["Optimization history", "Learning curves", "Slice plot"]
+    assert {"Parallel coordinates", "Correlation", "Marginal effects", "Interactions"} <= set(
+        figures
+    )
+    assert any(f.startswith("Contour: ") for f in figures)
+    assert html.count("<svg") == len(figures)
+    assert "network CNN" in html  # the DSL source
+    assert "ValueError: diverged, loss is nan" in html
+    assert "<script" not in html  # no nonce, no script
+    _assert_clean_in_chromium(path, "Optimization history of accuracy")
+
+
+def test_multi_objective_report_has_pareto_plot_and_table(tmp_path):
+    path = create_optimization_report(multi_objective(), output_path=tmp_path / "moo.html")
+    html = path.read_text()
+    assert ">Pareto front</h2>" in html
+    assert "<figcaption><strong>Pareto front</strong>" in html
+    assert "metric <strong>loss</strong> (minimize)" in html  # the first objective by default
+
+
+def test_hostile_names_render_as_text(tmp_path):
+    path = create_optimization_report(hostile(), "accuracy", tmp_path / "x.html")
+    page = _assert_clean_in_chromium(path)
+    dom = page.dom
+    assert not re.search(r"<img\b", dom, re.I), "an <img> element was injected"
+    assert not re.search(r"<script\b", dom, re.I), "a <script> element was injected"
+    assert "onerror=alert" not in dom.replace("onerror=alert(1)&gt;", "")
+    escaped = '&lt;script&gt;alert(1)&lt;/script&gt;"&gt;&lt;img src=x onerror=alert(1)&gt;'
+    assert dom.count(escaped) >= 5  # title, study, parameters, choice, fail reason, DSL...
+    svg_text = re.findall(r"<text[^>]*>([^<]*alert[^<]*)</text>", dom)
+    assert svg_text, "matplotlib's SVG text with the names is in the page, as text"
+
+
+def test_nonce_adds_the_only_script_and_it_runs_clean(study, tmp_path):
+    path = create_optimization_report(
+        study, "accuracy", tmp_path / "n.html", script_nonce="cmFuZG9tbm9uY2U="
+    )
+    html = path.read_text()
+    assert html.count("<script") == 1 and "script-src 'nonce-cmFuZG9tbm9uY2U='" in html
+    assert open_page(path).console == []
+    # a host script with the same nonce clicks the "#" header: the table sorts by number
+    click = (
+        '<script nonce="cmFuZG9tbm9uY2U=">const th = document.querySelector("table.trials th");'
+        'th.click(); console.log("first:" + th.closest("table").tBodies[0].rows[0].cells[0]'
+        ".textContent);</script></body>"
+    )
+    path.write_text(html.replace("</body>", click))
+    (message,) = open_page(path).console
+    assert message.startswith('"first:0", source: ' + path.as_uri())
+    with pytest.raises(ValueError, match="script_nonce"):
+        create_optimization_report(study, "accuracy", tmp_path / "b.html", script_nonce="x' y")
+
+
+def test_zero_and_one_trial_reports(tmp_path):
+    empty = optuna.create_study(study_name="empty", direction="maximize")
+    path = create_optimization_report(empty, "accuracy", tmp_path / "0.html")
+    assert "no complete trial yet" in path.read_text() and "No trials yet" in path.read_text()
+    _assert_clean_in_chromium(path, "empty", min_contrast=1.0)
+
+    one = optuna.create_study(study_name="one", direction="maximize")
+    one.add_trial(
+        create_trial(
+            value=0.5,
+            params={"lr": 0.01},
+            distributions={"lr": optuna.distributions.FloatDistribution(1e-4, 1, log=True)},
+            user_attrs={"accuracy": 0.5},
+        )
+    )
+    html = create_optimization_report(one, "accuracy", tmp_path / "1.html").read_text()
+    assert "0.5 (trial 0)" in html and "Optimization history" in html
+
+
+def test_ten_thousand_trials_fast_and_small(tmp_path):
+    big = large(10_000)
+    start = time.perf_counter()
+    path = create_optimization_report(big, "accuracy", tmp_path / "big.html")
+    seconds = time.perf_counter() - start
+    print(f"10,000 trials: {seconds:.1f} s")
+    size = path.stat().st_size
+    assert seconds < 30, f"{seconds:.1f} s"  # loose for busy CI; bench/report.py holds 10 s
+    assert size < 5_000_000, f"{size / 1e6:.1f} MB"
+    assert "Showing the best 500 of 10000 trials by accuracy" in path.read_text()
+
+
+def test_cli_writes_the_report(tmp_path, capsys):
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    s = optuna.create_study(study_name="cli", storage=storage, direction="maximize")
+    s.add_trial(
+        create_trial(
+            value=0.7,
+            params={"units": 64},
+            distributions={"units": optuna.distributions.CategoricalDistribution([64, 128])},
+            user_attrs={"accuracy": 0.7},
+        )
+    )
+    out = tmp_path / "cli.html"
+    assert main(["report", "cli", "-o", str(out), "--storage", storage]) == 0
+    assert out.exists() and capsys.readouterr().out.strip() == str(out)
+    assert main(["report", "nope", "-o", str(out), "--storage", storage]) == 2
+    assert "no study named 'nope'" in capsys.readouterr().err
+    assert main(["report", "cli", "--metric", "f1", "--storage", storage, "-o", str(out)]) == 2
+    assert "metric" in capsys.readouterr().err
+
+
+def test_report_demo_example_runs(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "report_demo.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root), "MPLBACKEND": "Agg"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hpo_report.html").exists() and (tmp_path / "contour.png").exists()
