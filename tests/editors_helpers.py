@@ -58,6 +58,7 @@ def server_missing() -> str | None:
         capture_output=True,
         text=True,
         timeout=120,
+        env=child_env(),
     )
     if proc.returncode == 0:
         return None
@@ -76,7 +77,10 @@ def artifacts(name: str) -> Path:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for editor processes: this Python first on PATH."""
+    """The environment for editor processes: this Python first on PATH, and this checkout's
+    packages (``neural_hpo`` and the server's) imported wherever the editor starts the server."""
     env = dict(os.environ, **extra)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    paths = [str(REPO), str(REPO / "server"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     return env

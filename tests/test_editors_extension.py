@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 from neural_hpo.dsl.catalog import SAMPLERS
@@ -45,3 +46,36 @@ def test_settings_are_the_ones_the_server_reads():
     assert manifest["contributes"]["configuration"]["properties"]["neural.sampler"]["enum"] == list(
         SAMPLERS
     )
+
+
+REPORT = """<!DOCTYPE html><html><head>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-abc'">
+<style>body { color: red }</style></head><body>
+<script nonce="abc">document.title = "inline";</script>
+<script src="https://example.com/remote.js"></script>
+</body></html>"""
+
+
+def test_report_webview_gets_one_strict_policy_and_a_nonce_on_inline_scripts(tmp_path):
+    bundle = tmp_path / "csp.mjs"
+    esbuild = str(npm_ci() / "esbuild")
+    run(
+        [
+            esbuild,
+            "src/csp.ts",
+            "--bundle",
+            "--platform=node",
+            "--format=esm",
+            f"--outfile={bundle}",
+        ],
+        cwd=EXTENSION,
+    )
+    script = f"import {{ withCsp }} from {json.dumps(str(bundle))}; process.stdout.write(withCsp(process.argv[1]));"
+    html = run(["node", "--input-type=module", "-e", script, REPORT])
+    policies = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    (policy,) = policies
+    nonce = re.search(r"script-src 'nonce-([^']+)'", policy).group(1)
+    assert policy.startswith("default-src 'none'; img-src data:; style-src 'unsafe-inline'; ")
+    assert f'<script nonce="{nonce}">document.title' in html
+    assert 'nonce="abc"' not in html
+    assert '<script src="https://example.com/remote.js">' in html

@@ -1,5 +1,10 @@
-// The report HTML as a webview shows it: a strict Content-Security-Policy, inline scripts noncened.
+// The report HTML as a webview shows it: our strict Content-Security-Policy instead of the
+// document's own, and a fresh nonce on each inline script (scripts with a src stay blocked).
 import { randomBytes } from "node:crypto";
+
+const CSP_META = /<meta\s[^>]*http-equiv\s*=\s*["']?content-security-policy[^>]*>/gi;
+const SCRIPT = /<script\b([^>]*)>/gi;
+const NONCE = /\s+nonce\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi;
 
 export function withCsp(html: string): string {
   const nonce = randomBytes(16).toString("base64");
@@ -7,11 +12,15 @@ export function withCsp(html: string): string {
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; " +
     `script-src 'nonce-${nonce}'`;
   const meta = `<meta http-equiv="Content-Security-Policy" content="${policy}">`;
-  const scripted = html.replace(/<script(?![^>]*\bsrc=)(?=[\s>])/gi, `<script nonce="${nonce}"`);
-  const head = /<head[^>]*>/i.exec(scripted);
+  const body = html
+    .replace(CSP_META, "")
+    .replace(SCRIPT, (tag, attrs: string) =>
+      /\bsrc\s*=/i.test(attrs) ? tag : `<script nonce="${nonce}"${attrs.replace(NONCE, "")}>`,
+    );
+  const head = /<head\b[^>]*>/i.exec(body);
   if (head === null) {
-    return `<!DOCTYPE html><html><head>${meta}</head><body>${scripted}</body></html>`;
+    return `<!DOCTYPE html><html><head>${meta}</head><body>${body}</body></html>`;
   }
   const at = head.index + head[0].length;
-  return scripted.slice(0, at) + meta + scripted.slice(at);
+  return body.slice(0, at) + meta + body.slice(at);
 }

@@ -26,10 +26,6 @@ export class Jobs implements vscode.Disposable {
     this.item.tooltip = "Neural HPO: click to cancel";
   }
 
-  get busy(): boolean {
-    return this.running.size > 0;
-  }
-
   /** Follows the progress of `client` (a started client) instead of the built-in notifications. */
   attach(client: LanguageClient): void {
     this.client = client;

@@ -9,9 +9,9 @@ interface PythonApi {
 }
 
 export async function resolvePython(resource: vscode.Uri | undefined): Promise<string> {
-  const configured = vscode.workspace.getConfiguration("neural", resource).get<string>("python", "");
-  if (configured.trim() !== "") {
-    return configured.trim();
+  const configured = vscode.workspace.getConfiguration("neural", resource).get<string | null>("python");
+  if (configured) {
+    return configured;
   }
   if (vscode.workspace.isTrusted) {
     const fromExtension = await activeInterpreter(resource);

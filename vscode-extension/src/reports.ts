@@ -46,9 +46,10 @@ export class Reports implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(folder, path.basename(report.path)),
     );
+    // the server writes the report file when asked for it: reload the file, don't ask again
     const refresh = (): void => {
-      this.fetch(study).then(
-        (fresh) => (panel.webview.html = withCsp(fresh.html)),
+      vscode.workspace.fs.readFile(vscode.Uri.file(report.path)).then(
+        (bytes) => (panel.webview.html = withCsp(Buffer.from(bytes).toString("utf8"))),
         () => undefined,
       );
     };

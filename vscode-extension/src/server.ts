@@ -101,9 +101,6 @@ export class Server implements vscode.Disposable {
           const study = studyOf(args);
           if (RUN_COMMANDS.has(command) && study !== undefined) {
             this.pending.set(`${study.uri}#${study.network}`, study);
-            if (!this.jobs.busy) {
-              this.showPending();
-            }
           }
           return result;
         },
@@ -111,7 +108,7 @@ export class Server implements vscode.Disposable {
     };
   }
 
-  /** Opens the report of each study run from here whose report the server now has. */
+  /** When a job ends: opens the report of each study run from here that the server now has. */
   private showPending(): void {
     for (const [key, study] of this.pending) {
       this.reports.show(study).then(
