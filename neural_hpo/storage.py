@@ -7,8 +7,10 @@ report, importance caching and the language server read them back from it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import optuna
+if TYPE_CHECKING:  # optuna loads on first use: the language server reads these constants
+    import optuna
 
 STORAGE_DIR = ".neural-hpo"
 STORAGE_FILE = "studies.db"
@@ -28,6 +30,8 @@ def resolve_storage(storage: str | None, root: str | Path | None = None) -> str:
 
 def load_study(study_name: str, storage: str | None = None) -> optuna.Study:
     """An existing study; a clear error that lists the stored studies when it is not there."""
+    import optuna
+
     url = resolve_storage(storage)
     names = optuna.get_all_study_names(url)
     if study_name not in names:

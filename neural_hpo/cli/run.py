@@ -1,0 +1,111 @@
+"""``neural-hpo run FILE``: optimize a network, with a progress bar or JSON events."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from neural_hpo.dsl.catalog import SAMPLERS
+from neural_hpo.trials import METRIC_DIRECTIONS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="optimize the hyperparameters of a network")
+    p.add_argument("file", help="the .neural file")
+    p.add_argument("--network", help="network to optimize (default: the first in the file)")
+    p.add_argument("--trials", type=int, help="trials to run now (default: the DSL's n_trials)")
+    p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else tpe")
+    p.add_argument("--pruning", action="store_true", help="stop unpromising trials early")
+    p.add_argument("--pruner", choices=("median", "hyperband"), help="implies --pruning")
+    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--study", help="study name (default: network name + source hash)")
+    p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")
+    p.add_argument(
+        "--dataset", default="digits", help="digits, MNIST, FashionMNIST, CIFAR10, .npz/.csv"
+    )
+    p.add_argument("--data-dir", help="where MNIST/FashionMNIST/CIFAR10 files are")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--epochs", type=int, help="override the DSL's epochs")
+    p.add_argument("--limit", type=int, help="train on this many samples only (quick runs)")
+    p.add_argument("--metric", default="accuracy", choices=sorted(METRIC_DIRECTIONS))
+    p.add_argument("--seed", type=int)
+    p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
+    p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
+    p.add_argument("--json-events", action="store_true", help="one JSON event per line on stdout")
+    p.set_defaults(handler=run)
+
+
+class Progress:
+    """``trial k/N  best ...  ETA m:ss`` on one stderr line, rewritten per event."""
+
+    def __init__(self, stream: Any = None):
+        self.stream, self.start = stream or sys.stderr, time.monotonic()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event["event"] == "done":
+            self.stream.write("\n")
+            return
+        k, n = event["finished"], event["n_trials"]
+        best = "-" if event["best_value"] is None else f"{event['best_value']:.4f}"
+        eta = "?"
+        if k:
+            left = (time.monotonic() - self.start) / k * (n - k)
+            eta = f"{int(left // 60)}:{int(left % 60):02d}"
+        self.stream.write(f"\rtrial {k}/{n}  best {best}  ETA {eta}   ")
+        self.stream.flush()
+
+
+def print_event(event: dict[str, Any]) -> None:
+    """One event as a JSON line on stdout, flushed at once for the language server."""
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    import optuna
+
+    from neural_hpo.engine.api import NoCompletedTrialError, best_trial_summary, optimize_and_return
+    from neural_hpo.engine.config import DSLError
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        result = optimize_and_return(
+            args.file,
+            args.trials,
+            dataset_name=args.dataset,
+            device=args.device,
+            sampler=args.sampler,
+            enable_pruning=args.pruning,
+            study_name=args.study,
+            storage=args.storage,
+            timeout=args.timeout,
+            n_jobs=args.jobs,
+            seed=args.seed,
+            metric=args.metric,
+            network=args.network,
+            pruner=args.pruner,
+            data_dir=args.data_dir,
+            epochs=args.epochs,
+            limit=args.limit,
+            allow_space_change=args.allow_space_change,
+            on_event=print_event if args.json_events else Progress(),
+        )
+    except (DSLError, FileNotFoundError, KeyError, ValueError, NoCompletedTrialError) as exc:
+        print(f"neural-hpo run: {exc}", file=sys.stderr)
+        return 1
+    study = result.study
+    counts: dict[str, int] = {}
+    for t in study.get_trials(deepcopy=False):
+        counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
+    out = sys.stderr if args.json_events else sys.stdout
+    print(f"study {study.study_name}: {', '.join(f'{v} {k}' for k, v in counts.items())}", file=out)
+    print(
+        f"best trial #{result.best_trial.number}: {best_trial_summary(result.best_trial)}", file=out
+    )
+    print("best parameters:", file=out)
+    for name, value in result.params.items():
+        print(f"  {name} = {value}", file=out)
+    return 0

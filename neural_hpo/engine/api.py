@@ -1,0 +1,243 @@
+"""``optimize_and_return``: the seed's one-call interface to a whole study."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from neural_hpo.storage import resolve_storage
+from neural_hpo.trials import METRIC_DIRECTIONS, history
+
+from .config import LoadedNetwork, load_network
+from .datasets import DatasetSource
+from .devices import resolve_device
+from .events import EventHandler, StudyWatcher
+from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
+from .samplers import SearchPlan, pruner_name, sampler_name
+from .study import (
+    default_study_name,
+    fail_orphaned_trials,
+    open_storage,
+    open_study,
+    register_worker,
+    unregister_worker,
+)
+from .values import training_value
+from .workers import WorkerSpec, run_processes, run_worker
+
+
+class OptimizationResult(dict):
+    """The best parameters by DSL name, plus ``'_study'`` and ``'_trials_history'`` entries.
+
+    Attributes: ``study``, ``trials_history``, ``best_value``, ``best_trial`` and, for several
+    objectives, ``best_trials`` (the Pareto front; the parameters are those of the front's best
+    trial on the first objective).
+    """
+
+    def __init__(self, study: optuna.Study):
+        self.study = study
+        self.trials_history = history(study)
+        if len(study.directions) == 1:
+            self.best_trials = [study.best_trial]
+            self.best_trial = study.best_trial
+        else:
+            self.best_trials = study.best_trials
+            sign = 1 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else -1
+            self.best_trial = max(self.best_trials, key=lambda t: sign * t.values[0])
+        self.best_value = self.best_trial.values[0]
+        super().__init__(self.best_trial.params)
+        self["_study"] = study
+        self["_trials_history"] = self.trials_history
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The best parameters alone."""
+        return dict(self.best_trial.params)
+
+    def __repr__(self) -> str:
+        return f"{self.params!r} (best {self.best_value:.4g}, study {self.study.study_name!r})"
+
+
+class NoCompletedTrialError(RuntimeError):
+    """No trial of the study completed; ``.study`` holds the failed and pruned trials."""
+
+    def __init__(self, study: optuna.Study):
+        self.study = study
+        reasons = sorted(
+            {
+                str(t.user_attrs.get("fail_reason", t.state.name.lower()))
+                for t in study.get_trials(deepcopy=False)
+            }
+        )
+        super().__init__(
+            f"no trial of study {study.study_name!r} completed; reasons: {'; '.join(reasons)}"
+        )
+
+
+def _metric_names(metric: str, objectives: Sequence[str] | None) -> list[str]:
+    names = list(objectives) if objectives else [metric]
+    unknown = [m for m in names if m not in METRIC_DIRECTIONS]
+    if unknown:
+        raise ValueError(
+            f"unknown metric(s) {', '.join(unknown)}: use {', '.join(METRIC_DIRECTIONS)}"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"objectives repeat a metric: {names}")
+    return names
+
+
+def optimize_and_return(
+    config: str | os.PathLike,
+    n_trials: int | None = None,
+    dataset_name: DatasetSource = "digits",
+    backend: str = "pytorch",
+    device: str = "auto",
+    sampler: str | None = None,
+    objectives: Sequence[str] | None = None,
+    use_ray: bool = False,
+    enable_pruning: bool = False,
+    study_name: str | None = None,
+    storage: str | None = None,
+    timeout: float | None = None,
+    n_jobs: int = 1,
+    seed: int | None = None,
+    metric: str = "accuracy",
+    *,
+    network: str | None = None,
+    pruner: str | None = None,
+    data_dir: str | None = None,
+    epochs: int | None = None,
+    limit: int | None = None,
+    allow_space_change: bool = False,
+    objective_fn: ObjectiveFn | None = None,
+    on_event: EventHandler | None = None,
+) -> OptimizationResult:
+    """Run a study of the network in ``config`` (DSL text or a ``.neural`` path) and return the
+    best parameters.
+
+    ``n_trials`` trials run in this call (default: the DSL's ``n_trials``), across ``n_jobs``
+    worker processes. ``objectives=[...]`` with several metrics optimizes all of them (directions
+    from METRIC_DIRECTIONS); otherwise ``metric`` is optimized. ``study_name`` resumes a stored
+    study (default: network name + a hash of source, objectives and sampler, so rerunning a file
+    with the same settings resumes). ``objective_fn``
+    replaces the objective (same signature as ``objective``). ``on_event`` receives study
+    events (see ``events``). Everything is checked before any training starts.
+    """
+    if use_ray:
+        raise NotImplementedError(
+            "use_ray=True: distributed HPO with Ray Tune is the Ray issue's work (DistributedHPO); "
+            "use n_jobs=N for parallel local workers meanwhile"
+        )
+    check_backend(backend)
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
+    names = _metric_names(metric, objectives)
+    loaded = load_network(config, network)
+    n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be at least 1, not {n_trials}")
+    resolve_device(device)  # an unusable device fails now, not in every trial
+    if seed is None and loaded.network.training("seed") is not None:
+        seed = int(training_value(loaded.network, "seed"))
+    plan = SearchPlan(
+        sampler=sampler_name(sampler, loaded.network),
+        seed=seed,
+        n_objectives=len(names),
+        pruner=pruner_name(enable_pruning, pruner),
+    )
+    fn = objective_fn or functools.partial(
+        objective,
+        network=loaded.network.name,
+        metric=names[0],
+        objectives=names if len(names) > 1 else None,
+        data_dir=data_dir,
+        seed=seed,
+        epochs=epochs,
+        limit=limit,
+    )
+    prepare = None
+    if objective_fn is None:
+        prepare = functools.partial(
+            warm_up,
+            loaded.source,
+            dataset_name,
+            network=loaded.network.name,
+            data_dir=data_dir,
+            seed=seed,
+            limit=limit,
+        )
+    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare)
+    if prepare is not None:
+        prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
+    url = resolve_storage(storage)
+    study = open_study(
+        open_storage(url),
+        study_name or default_study_name(loaded, names, plan.sampler),
+        loaded,
+        names,
+        [METRIC_DIRECTIONS[m] for m in names],
+        plan.make_sampler(loaded.space),
+        plan.make_pruner(),
+        allow_space_change=allow_space_change,
+    )
+    fail_orphaned_trials(study)
+    deadline = None if timeout is None else time.time() + timeout
+    first = len(study.get_trials(deepcopy=False))
+    if first:
+        study.sampler = plan.make_sampler(loaded.space, done=first)
+    if on_event is None:
+        _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
+    else:
+        with StudyWatcher(study, n_trials, on_event, first_number=first):
+            _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
+    if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
+        raise NoCompletedTrialError(study)
+    return OptimizationResult(study)
+
+
+def _run(
+    study: optuna.Study,
+    runner: TrialRunner,
+    plan: SearchPlan,
+    loaded: LoadedNetwork,
+    url: str,
+    n_trials: int,
+    n_jobs: int,
+    deadline: float | None,
+    device: str,
+    done: int,
+) -> None:
+    if n_jobs == 1:
+        key = register_worker(study)
+        try:
+            run_worker(study, runner, deadline, n_trials=n_trials)
+        finally:
+            unregister_worker(study, key)
+        return
+    specs = [
+        WorkerSpec(
+            url,
+            study.study_name,
+            runner,
+            plan,
+            loaded.network.name,
+            i,
+            done,
+            deadline,
+            optuna.logging.get_verbosity(),
+        )
+        for i in range(n_jobs)
+    ]
+    run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))
+
+
+def best_trial_summary(trial: FrozenTrial) -> str:
+    """``accuracy=0.97 loss=0.11`` for a trial's recorded metrics."""
+    shown = [f"{k}={v:.4g}" for k, v in trial.user_attrs.items() if k in METRIC_DIRECTIONS]
+    return " ".join(shown)

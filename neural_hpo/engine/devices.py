@@ -1,0 +1,30 @@
+"""Which torch device a trial runs on."""
+
+from __future__ import annotations
+
+import torch
+
+from neural_hpo.dsl.catalog import is_valid_device
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when torch sees a GPU, else the CPU; ``cuda`` without a GPU is an error.
+
+    ``gpu`` means ``cuda``. Names are case-insensitive.
+    """
+    name = (device or "auto").lower()
+    if not is_valid_device(name):
+        raise ValueError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "gpu":
+        name = "cuda"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} asked for, but torch sees no CUDA GPU here")
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise RuntimeError(
+            f"device {device!r} asked for, but torch sees {torch.cuda.device_count()} GPU(s)"
+        )
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError("device 'mps' asked for, but torch sees no MPS backend here")
+    return torch.device(name)

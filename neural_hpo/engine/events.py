@@ -1,0 +1,121 @@
+"""Study events for progress bars and the language server, read from the storage.
+
+A watcher thread polls the study (every worker, in any process, writes there) and turns state
+changes into events: ``trial_started``, ``trial_finished``, ``trial_pruned``, ``trial_failed``,
+``best_changed`` and, at the end, ``done``. Every event carries the same keys (None where a key
+does not apply) so consumers can read them without guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+Event = dict[str, Any]
+EventHandler = Callable[[Event], None]
+
+_FINISHED = {
+    TrialState.COMPLETE: "trial_finished",
+    TrialState.PRUNED: "trial_pruned",
+    TrialState.FAIL: "trial_failed",
+}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+class StudyWatcher:
+    """Polls ``study`` every ``interval`` seconds and calls ``on_event`` for each change among
+    trials numbered ``first_number`` or later (the trials of this run)."""
+
+    def __init__(
+        self,
+        study: optuna.Study,
+        n_trials: int,
+        on_event: EventHandler,
+        *,
+        first_number: int = 0,
+        interval: float = 0.5,
+    ):
+        self.study, self.n_trials, self.on_event = study, n_trials, on_event
+        self.first_number, self.interval = first_number, interval
+        self.seen: dict[int, TrialState] = {}
+        self.finished = 0
+        self.best_value: float | None = None
+        self.best_number: int | None = None
+        self.single = len(study.directions) == 1
+        self.maximize = study.directions[0] == optuna.study.StudyDirection.MAXIMIZE
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="study-watcher", daemon=True)
+
+    def __enter__(self) -> StudyWatcher:
+        self.poll()  # the best value of earlier runs, without events for their trials
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.poll()
+        best = self.study.get_trials(deepcopy=False) if self.best_number is not None else []
+        self._emit("done", next((t for t in best if t.number == self.best_number), None))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll()
+
+    def poll(self) -> None:
+        """Emit the events of every change since the last poll."""
+        for t in self.study.get_trials(deepcopy=False):
+            old = self.seen.get(t.number)
+            if old == t.state:
+                continue
+            self.seen[t.number] = t.state
+            improved = self._track_best(t)
+            if t.number < self.first_number:
+                continue
+            if old in (None, TrialState.WAITING) and t.state != TrialState.WAITING:
+                self._emit("trial_started", t)
+            if t.state in _FINISHED:
+                self.finished += 1
+                self._emit(_FINISHED[t.state], t)
+            if improved:
+                self._emit("best_changed", t)
+
+    def _track_best(self, t: FrozenTrial) -> bool:
+        """Whether ``t`` is a complete trial better than the best so far (it becomes the best)."""
+        if not self.single or t.state != TrialState.COMPLETE or t.value is None:
+            return False
+        best = self.best_value
+        if best is not None and (t.value <= best if self.maximize else t.value >= best):
+            return False
+        self.best_value, self.best_number = t.value, t.number
+        return True
+
+    def _emit(self, kind: str, t: FrozenTrial | None) -> None:
+        value = None
+        if kind != "trial_started" and t is not None and t.values is not None:
+            value = t.values[0] if len(t.values) == 1 else list(t.values)
+        self.on_event(
+            {
+                "event": kind,
+                "study": self.study.study_name,
+                "trial": t.number if t is not None else None,
+                "n_trials": self.n_trials,
+                "finished": self.finished,
+                "state": "RUNNING" if kind == "trial_started" else t.state.name if t else None,
+                "value": _jsonable(value),
+                "params": dict(t.params) if t is not None else None,
+                "best_value": _jsonable(self.best_value),
+                "best_trial": self.best_number,
+                "reason": t.user_attrs.get("fail_reason") if t is not None else None,
+            }
+        )

@@ -1,0 +1,194 @@
+"""One trial: sample a configuration, build and train the model, record every metric.
+
+``objective(trial, config, dataset_name, backend, device)`` is the seed's public objective;
+other engineers (multi-objective, Ray) call it too. Metrics are recorded as trial user attributes
+named as in ``neural_hpo.trials.METRIC_DIRECTIONS``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import optuna
+import torch
+
+from neural_hpo.dsl.model import HpoSpec, Network
+from neural_hpo.dsl.space import materialize
+
+from .config import LoadedNetwork, load_network
+from .datasets import Dataset, DatasetSource, load_dataset
+from .devices import resolve_device
+from .torch_builder import build_model
+from .training import TrialDiverged, train, warm_up_torch
+from .values import input_shape, optimizer_config, training_value
+
+#: backend names that mean PyTorch, the one backend that trains here
+BACKENDS = ("pytorch", "torch")
+RECORDED_METRICS = (
+    "loss",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "latency_ms",
+    "params",
+    "size_mb",
+)
+
+
+def check_backend(backend: str) -> None:
+    """Only PyTorch trains models here; other backends are a clear error, not a silent switch."""
+    if backend.lower() not in BACKENDS:
+        raise ValueError(f"backend {backend!r} is not supported: the engine trains with 'pytorch'")
+
+
+@lru_cache(maxsize=16)
+def _load(source: str, network: str | None) -> LoadedNetwork:
+    return load_network(source, network)
+
+
+def loaded_network(config: str | os.PathLike | LoadedNetwork, network: str | None) -> LoadedNetwork:
+    if isinstance(config, LoadedNetwork):
+        return config
+    return _load(os.fspath(config), network)
+
+
+def objective(
+    trial: optuna.Trial,
+    config: str | os.PathLike | LoadedNetwork,
+    dataset_name: DatasetSource = "digits",
+    backend: str = "pytorch",
+    device: str = "auto",
+    *,
+    network: str | None = None,
+    metric: str = "accuracy",
+    objectives: Sequence[str] | None = None,
+    data_dir: str | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+    limit: int | None = None,
+) -> float | tuple[float, ...]:
+    """Train the network of ``config`` with the trial's parameters; return ``metric`` (or the
+    ``objectives``' values, in order). Every metric is recorded as a user attribute.
+
+    Reports ``metric`` to the trial after each epoch and raises ``optuna.TrialPruned`` when the
+    pruner says so (single objective only: Optuna cannot prune multi-objective trials).
+    ``epochs`` overrides the DSL's epochs; ``limit`` trains on a subset (tests, benches).
+    """
+    check_backend(backend)
+    loaded = loaded_network(config, network)
+    params = loaded.space.suggest(trial)
+    concrete = materialize(loaded.network, params, loaded.space)
+    base_seed = _base_seed(concrete, seed)
+    torch.manual_seed(base_seed + trial.number)
+    model = build_model(concrete)
+    data = _data(concrete, dataset_name, base_seed, data_dir, limit)
+    names = list(objectives) if objectives else [metric]
+
+    def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
+        if len(names) > 1:
+            return
+        trial.report(_metric(metrics, names[0]), epoch)
+        if trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after epoch {epoch + 1}")
+
+    metrics = train(
+        model,
+        data,
+        epochs=int(epochs or training_value(concrete, "epochs")),
+        batch_size=int(training_value(concrete, "batch_size")),
+        optimizer=optimizer_config(concrete),
+        device=resolve_device(device),
+        seed=base_seed + trial.number,
+        on_epoch=on_epoch,
+    )
+    for name in RECORDED_METRICS:
+        if name in metrics:
+            trial.set_user_attr(name, metrics[name])
+    values = tuple(_metric(metrics, n) for n in names)
+    return values[0] if len(values) == 1 else values
+
+
+def _base_seed(network: Network, seed: int | None) -> int:
+    return int(seed if seed is not None else training_value(network, "seed"))
+
+
+def _data(
+    network: Network, source: DatasetSource, seed: int, data_dir: str | None, limit: int | None
+) -> Dataset:
+    split = float(training_value(network, "validation_split"))
+    return load_dataset(
+        source,
+        input_shape(network),
+        validation_split=split,
+        seed=seed,
+        data_dir=data_dir,
+        limit=limit,
+    )
+
+
+def warm_up(
+    config: str | os.PathLike | LoadedNetwork,
+    dataset_name: DatasetSource = "digits",
+    *,
+    network: str | None = None,
+    data_dir: str | None = None,
+    seed: int | None = None,
+    limit: int | None = None,
+) -> None:
+    """Load what every trial of a worker shares (torch's lazy modules, the network, a named or
+    file dataset) before the first trial, so that trials time only their own work. A tuned validation_split or a
+    callable dataset is left to the trials."""
+    warm_up_torch()
+    loaded = loaded_network(config, network)
+    split = loaded.network.training("validation_split")
+    if callable(dataset_name) or (split is not None and isinstance(split.value, HpoSpec)):
+        return
+    _data(loaded.network, dataset_name, _base_seed(loaded.network, seed), data_dir, limit)
+
+
+def _metric(metrics: dict[str, float], name: str) -> float:
+    if name not in metrics:
+        raise ValueError(f"metric {name!r} is not measured here (measured: {', '.join(metrics)})")
+    return metrics[name]
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The ``fail_reason`` a failed trial carries: diverged, out of memory, or the error."""
+    if isinstance(exc, TrialDiverged):
+        return str(exc)
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
+        return f"out of memory: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+#: the objective signature the engine calls: (trial, config, dataset_name, backend, device)
+ObjectiveFn = Callable[..., Any]
+
+
+@dataclass
+class TrialRunner:
+    """What a worker calls per trial: the objective with its fixed arguments, guarded so that a
+    failure records its reason on the trial. Picklable, for spawned worker processes."""
+
+    fn: ObjectiveFn
+    config: str
+    dataset_name: DatasetSource
+    backend: str
+    device: str
+    warm_up: Callable[[], None] | None = None  # run once per worker before its first trial
+
+    def __call__(self, trial: optuna.Trial) -> Any:
+        try:
+            return self.fn(trial, self.config, self.dataset_name, self.backend, self.device)
+        except optuna.TrialPruned:
+            raise
+        except Exception as exc:
+            trial.set_user_attr("fail_reason", failure_reason(exc))
+            if isinstance(exc, torch.cuda.OutOfMemoryError):
+                torch.cuda.empty_cache()
+            raise

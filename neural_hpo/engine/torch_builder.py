@@ -1,0 +1,350 @@
+"""A ``torch.nn.Module`` from a materialized network.
+
+Layer names, argument names, positional order and defaults come from the catalog through
+``values.layer_args``; this module only knows how each catalog layer maps to torch.
+
+Tensors stay channels-last between layers, as shapes are written (``input: (28, 28, 1)`` is
+height, width, channels); convolution, pooling and batch normalization move channels first
+inside themselves. ``Dense``/``Output`` flatten a multi-dimensional input (a language rule, see
+the catalog), ``padding: same`` gives ceil(L / stride) with explicit padding, pooling strides
+default to the pool size. Shapes are inferred by running each layer once on zeros. Per-layer
+device placement (``@ "cuda:0"``) is not honoured: the whole model runs on the trial's device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from neural_hpo.dsl.catalog import ACTIVATIONS
+from neural_hpo.dsl.model import Layer, Network
+
+from .losses import LossHead, make_loss
+from .values import input_shape, layer_args, loss_name, repeat_count
+
+Shape = tuple[int, ...]
+
+#: catalog activation name -> torch module factory
+_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.01),
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "swish": nn.SiLU,
+    "mish": nn.Mish,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "softmax": lambda: nn.Softmax(dim=-1),
+    "log_softmax": lambda: nn.LogSoftmax(dim=-1),
+    "softplus": nn.Softplus,
+    "linear": nn.Identity,
+    "none": nn.Identity,
+}
+
+#: length a free axis (``None`` in ``input``) takes when shapes are probed
+PROBE_LENGTH = 8
+
+
+def activation_module(name: str) -> nn.Module:
+    """The torch module of a catalog activation."""
+    if name.lower() not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}")
+    return _ACTIVATIONS[name.lower()]()
+
+
+# ---- helper modules ------------------------------------------------------------------------------
+
+
+class ChannelsFirst(nn.Module):
+    """Runs ``body`` with the channel axis moved from last to first (after the batch)."""
+
+    def __init__(self, *body: nn.Module):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x.movedim(-1, 1)).movedim(1, -1)
+
+
+class SamePad(nn.Module):
+    """Pads channels-first input so that a window op gives ceil(L / stride) outputs per axis."""
+
+    def __init__(self, kernel: Shape, stride: Shape, dilation: Shape, value: float = 0.0):
+        super().__init__()
+        self.kernel, self.stride, self.dilation, self.value = kernel, stride, dilation, value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads: list[int] = []
+        sizes = x.shape[-len(self.kernel) :]
+        for k, s, d, n in reversed(list(zip(self.kernel, self.stride, self.dilation, sizes))):
+            total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+            pads += [total // 2, total - total // 2]
+        return F.pad(x, pads, value=self.value)
+
+
+class SameAvgPool(nn.Module):
+    """Average pooling with ``same`` padding; padded cells do not count in the average."""
+
+    def __init__(self, pool: nn.Module, pad: SamePad):
+        super().__init__()
+        self.pool, self.pad = pool, pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ones = torch.ones_like(x[:1, :1])
+        return self.pool(self.pad(x)) / self.pool(self.pad(ones))
+
+
+class MeanOver(nn.Module):
+    """Global average pooling over the spatial axes of channels-last input."""
+
+    def __init__(self, rank: int):
+        super().__init__()
+        self.dims = tuple(range(1, rank + 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=self.dims)
+
+
+class Reshape(nn.Module):
+    """Reshape every sample to ``target`` (one axis may be -1)."""
+
+    def __init__(self, target: Sequence[int]):
+        super().__init__()
+        self.target = tuple(target)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.target)
+
+
+class TokenEmbedding(nn.Embedding):
+    """An embedding that accepts token ids stored as floats (datasets are float arrays)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.long())
+
+
+class Recurrent(nn.Module):
+    """LSTM/GRU over (steps, features); the last step's output unless ``return_sequences``."""
+
+    def __init__(self, rnn: nn.RNNBase, return_sequences: bool):
+        super().__init__()
+        self.rnn, self.return_sequences = rnn, return_sequences
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(x)
+        return out if self.return_sequences else out[:, -1]
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention over (steps, features)."""
+
+    def __init__(self, features: int, num_heads: int, dropout: float):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(features, num_heads, dropout=dropout, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attn(x, x, x, need_weights=False)[0]
+
+
+class EncoderBlock(nn.Module):
+    """A post-norm transformer encoder layer whose feed-forward part is a user sub-layer block.
+
+    The block runs on each position's features and keeps their size (the checker's rule), so
+    the residual connection holds.
+    """
+
+    def __init__(self, features: int, num_heads: int, dropout: float, ff: nn.Module):
+        super().__init__()
+        self.attn = SelfAttention(features, num_heads, dropout)
+        self.ff = ff
+        self.norm1, self.norm2 = nn.LayerNorm(features), nn.LayerNorm(features)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(x + self.drop(self.attn(x)))
+        b, t, d = x.shape
+        y = self.ff(x.reshape(b * t, d)).reshape(b, t, d)
+        return self.norm2(x + self.drop(y))
+
+
+# ---- layers --------------------------------------------------------------------------------------
+
+
+def _tuple(v: Any, rank: int, what: str) -> Shape:
+    t = (v,) * rank if isinstance(v, int) else tuple(v)
+    if len(t) != rank:
+        raise ValueError(f"{what} needs {rank} value(s), got {v!r}")
+    return t
+
+
+def _conv(rank: int, a: dict[str, Any], shape: Shape) -> nn.Module:
+    kernel = _tuple(a["kernel_size"], rank, "kernel_size")
+    stride = _tuple(a["strides"], rank, "strides")
+    dilation = _tuple(a["dilation"], rank, "dilation")
+    conv_cls = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[rank - 1]
+    conv = conv_cls(shape[-1], a["filters"], kernel, stride, 0, dilation, bias=a["use_bias"])
+    if a["padding"] == "same":
+        return ChannelsFirst(SamePad(kernel, stride, dilation), conv)
+    return ChannelsFirst(conv)
+
+
+def _pool(kind: str, rank: int, a: dict[str, Any], shape: Shape) -> nn.Module:
+    kernel = _tuple(a["pool_size"], rank, "pool_size")
+    stride = kernel if a["strides"] is None else _tuple(a["strides"], rank, "strides")
+    ones = (1,) * rank
+    if kind == "max":
+        pool = (nn.MaxPool1d, nn.MaxPool2d)[rank - 1](kernel, stride)
+        if a["padding"] == "same":
+            return ChannelsFirst(SamePad(kernel, stride, ones, value=-math.inf), pool)
+        return ChannelsFirst(pool)
+    pool = (nn.AvgPool1d, nn.AvgPool2d)[rank - 1](kernel, stride)
+    if a["padding"] == "same":
+        return ChannelsFirst(SameAvgPool(pool, SamePad(kernel, stride, ones)))
+    return ChannelsFirst(pool)
+
+
+def _dense(a: dict[str, Any], shape: Shape) -> nn.Module:
+    linear = nn.Linear(math.prod(shape), a["units"], bias=a["use_bias"])
+    return nn.Sequential(nn.Flatten(), linear) if len(shape) > 1 else linear
+
+
+def _batch_norm(a: dict[str, Any], shape: Shape) -> nn.Module:
+    cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[len(shape) - 1]
+    norm = cls(shape[-1], eps=a["epsilon"], momentum=a["momentum"])
+    return norm if len(shape) == 1 else ChannelsFirst(norm)
+
+
+def _recurrent(cls: type[nn.RNNBase], a: dict[str, Any], shape: Shape) -> nn.Module:
+    rnn = cls(
+        shape[-1],
+        a["units"],
+        num_layers=a["num_layers"],
+        dropout=a["dropout"] if a["num_layers"] > 1 else 0.0,
+        bidirectional=a["bidirectional"],
+        batch_first=True,
+    )
+    return Recurrent(rnn, a["return_sequences"])
+
+
+def _transformer(layer: Layer, a: dict[str, Any], shape: Shape) -> nn.Module:
+    features = shape[-1]
+    if not layer.sublayers:
+        return nn.TransformerEncoderLayer(
+            features, a["num_heads"], a["ff_dim"], a["dropout"], batch_first=True
+        )
+    ff, ff_shape, _ = build_layers(layer.sublayers, (features,))
+    if ff_shape != (features,):
+        raise ValueError(
+            f"the sub-layer block must keep the feature size {features}, not {ff_shape}"
+        )
+    return EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
+
+
+#: catalog layer name -> builder(layer, args, input shape) -> module (None: activation only)
+_BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]] = {
+    "Dense": lambda _, a, s: _dense(a, s),
+    "Output": lambda _, a, s: _dense(a, s),
+    "Conv1D": lambda _, a, s: _conv(1, a, s),
+    "Conv2D": lambda _, a, s: _conv(2, a, s),
+    "Conv3D": lambda _, a, s: _conv(3, a, s),
+    "MaxPooling1D": lambda _, a, s: _pool("max", 1, a, s),
+    "MaxPooling2D": lambda _, a, s: _pool("max", 2, a, s),
+    "AveragePooling1D": lambda _, a, s: _pool("avg", 1, a, s),
+    "AveragePooling2D": lambda _, a, s: _pool("avg", 2, a, s),
+    "GlobalAveragePooling1D": lambda _, a, s: MeanOver(1),
+    "GlobalAveragePooling2D": lambda _, a, s: MeanOver(2),
+    "Flatten": lambda _, a, s: nn.Flatten(),
+    "Dropout": lambda _, a, s: nn.Dropout(a["rate"]),
+    "BatchNormalization": lambda _, a, s: _batch_norm(a, s),
+    "LayerNormalization": lambda _, a, s: nn.LayerNorm(s[-1], eps=a["epsilon"]),
+    "Embedding": lambda _, a, s: TokenEmbedding(a["input_dim"], a["output_dim"]),
+    "LSTM": lambda _, a, s: _recurrent(nn.LSTM, a, s),
+    "GRU": lambda _, a, s: _recurrent(nn.GRU, a, s),
+    "Activation": lambda _, a, s: None,
+    "Reshape": lambda _, a, s: Reshape(a["target_shape"]),
+    "MultiHeadAttention": lambda _, a, s: SelfAttention(s[-1], a["num_heads"], a["dropout"]),
+    "TransformerEncoder": _transformer,
+}
+
+
+def _probe(module: nn.Module, shape: Shape, dtype: torch.dtype) -> Shape:
+    """The output shape of ``module`` on one sample of ``shape``, found by running it."""
+    was_training = module.training
+    module.eval()
+    with torch.no_grad():
+        out = module(torch.zeros((1, *shape), dtype=dtype))
+    module.train(was_training)
+    return tuple(out.shape[1:])
+
+
+def build_layers(
+    layers: Sequence[Layer], shape: Shape, dtype: torch.dtype = torch.float32
+) -> tuple[list[nn.Module], Shape, str | None]:
+    """Modules for ``layers`` (repetitions expanded) from input ``shape``.
+
+    Returns the modules, the output shape and the last layer's activation name (None when the
+    last layer has none), which the loss may fold in.
+    """
+    modules: list[nn.Module] = []
+    last_activation: str | None = None
+    for layer in layers:
+        builder = _BUILDERS.get(layer.name)
+        if builder is None:
+            raise ValueError(f"the torch builder has no layer {layer.name!r}")
+        args = layer_args(layer)
+        for _ in range(repeat_count(layer)):
+            try:
+                body = builder(layer, args, shape)
+                if body is not None:
+                    shape = _probe(body, shape, dtype)
+                    modules.append(body)
+                    dtype = torch.float32
+            except (RuntimeError, ValueError, AssertionError) as exc:
+                raise ValueError(
+                    f"{layer.name} at line {layer.span.line + 1} cannot take input {shape}: {exc}"
+                ) from exc
+            last_activation = args.get("activation")
+            if last_activation is not None:
+                modules.append(activation_module(last_activation))
+    return modules, shape, last_activation
+
+
+@dataclass
+class BuiltModel:
+    """The torch model of one trial and how its outputs meet the targets."""
+
+    module: nn.Sequential
+    head: LossHead
+    input_shape: Shape
+    output_shape: Shape
+
+    def parameter_count(self) -> int:
+        """Trainable parameters."""
+        return sum(p.numel() for p in self.module.parameters() if p.requires_grad)
+
+    def size_mb(self) -> float:
+        """Size of parameters and buffers in MiB."""
+        tensors = [*self.module.parameters(), *self.module.buffers()]
+        return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
+
+def build_model(network: Network) -> BuiltModel:
+    """The torch model of a materialized network; a final softmax/sigmoid that the loss takes
+    on logits is folded into the loss (the module then outputs logits)."""
+    declared = input_shape(network)
+    shape = tuple(PROBE_LENGTH if d is None else d for d in declared)
+    first = network.layers[0].name if network.layers else None
+    dtype = torch.long if first == "Embedding" else torch.float32
+    modules, out_shape, last_activation = build_layers(network.layers, shape, dtype)
+    head = make_loss(loss_name(network), last_activation)
+    if head.folded:
+        modules.pop()
+    return BuiltModel(nn.Sequential(*modules), head, shape, out_shape)

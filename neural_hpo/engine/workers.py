@@ -1,0 +1,160 @@
+"""Running a study's trials: in this process, or in N spawned worker processes.
+
+Exactly ``n_trials`` trials run in total: alone, Optuna counts them; with several workers, each
+takes a ticket from a counter shared by all of them (a lock-protected integer) before every
+trial, and stops when none is left. No storage write is spent on the count. On a GPU machine each worker is pinned to one GPU with
+``CUDA_VISIBLE_DEVICES`` (worker k gets GPU k mod the GPU count). Each worker process trains
+with one torch thread, so N workers use N cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+
+from .objective import TrialRunner, loaded_network
+from .study import open_storage, register_worker, unregister_worker
+
+
+class SharedBudget:
+    """A ticket counter shared by spawned processes."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def take(self) -> bool:
+        with self.value.get_lock():
+            if self.value.value <= 0:
+                return False
+            self.value.value -= 1
+            return True
+
+
+@contextmanager
+def one_thread():
+    """Torch on one thread for the duration (restored after), as each trial process runs."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_worker(
+    study: optuna.Study,
+    runner: TrialRunner,
+    deadline: float | None,
+    *,
+    n_trials: int | None = None,
+    shared: SharedBudget | None = None,
+) -> None:
+    """Run ``n_trials`` trials of ``study`` here, or, with ``shared``, as many as its tickets
+    allow; stop starting trials at ``deadline`` (time.time()).
+
+    Alone, Optuna's own ``n_trials`` counts (no callback: Optuna reloads and copies each
+    finished trial for callbacks, ~1 ms a trial). A trial that raises is recorded as failed
+    (with its reason) and the study goes on.
+    """
+    callbacks = None
+    if shared is not None:
+
+        def next_ticket(study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+            if not shared.take():
+                study.stop()
+
+        callbacks = [next_ticket]
+    if runner.warm_up is not None:
+        runner.warm_up()
+    if shared is not None and not shared.take():
+        return
+    timeout = None if deadline is None else max(deadline - time.time(), 0.0)
+    with one_thread():
+        study.optimize(
+            runner,
+            n_trials=n_trials,
+            timeout=timeout,
+            callbacks=callbacks,
+            catch=(Exception,),
+            gc_after_trial=False,
+        )
+
+
+@dataclass
+class WorkerSpec:
+    """What a spawned worker needs to open the study and run trials (picklable)."""
+
+    storage_url: str
+    study_name: str
+    runner: TrialRunner
+    plan: Any  # samplers.SearchPlan
+    network: str | None
+    index: int
+    done: int  # trials in the study when the run started (offsets the sampler seed)
+    deadline: float | None
+    verbosity: int = optuna.logging.INFO  # Optuna's log level in the parent
+
+
+def _worker_main(spec: WorkerSpec, counter: Any) -> None:
+    optuna.logging.set_verbosity(spec.verbosity)
+    loaded = loaded_network(spec.runner.config, spec.network)
+    study = optuna.load_study(
+        study_name=spec.study_name,
+        storage=open_storage(spec.storage_url),
+        sampler=spec.plan.make_sampler(loaded.space, spec.index, spec.done),
+        pruner=spec.plan.make_pruner(),
+    )
+    key = register_worker(study)
+    run_worker(study, spec.runner, spec.deadline, shared=SharedBudget(counter))
+    unregister_worker(study, key)
+
+
+def gpu_count() -> int:
+    """GPUs torch sees (0 on a CPU-only machine)."""
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def run_processes(specs: list[WorkerSpec], n_trials: int, pin_gpus: bool) -> None:
+    """Spawn one process per spec sharing ``n_trials`` tickets; wait for all of them.
+
+    Raises RuntimeError naming the workers that exited abnormally (their trials are kept).
+    """
+    ctx = mp.get_context("spawn")
+    counter = ctx.Value("i", n_trials)
+    gpus = gpu_count() if pin_gpus else 0
+    procs = []
+    for spec in specs:
+        env_before = os.environ.get("CUDA_VISIBLE_DEVICES")
+        if gpus:
+            os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.index % gpus)
+        try:
+            p = ctx.Process(
+                target=_worker_main, args=(spec, counter), name=f"hpo-worker-{spec.index}"
+            )
+            p.start()
+        finally:
+            if gpus:
+                _restore_env("CUDA_VISIBLE_DEVICES", env_before)
+        procs.append(p)
+    for p in procs:
+        p.join()
+    bad = [f"{p.name} (exit code {p.exitcode})" for p in procs if p.exitcode != 0]
+    if bad:
+        raise RuntimeError(f"worker process(es) ended abnormally: {', '.join(bad)}")
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value

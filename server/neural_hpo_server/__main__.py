@@ -1,0 +1,5 @@
+import sys
+
+from neural_hpo.cli import main
+
+sys.exit(main(["lsp", *sys.argv[1:]]))

@@ -1,0 +1,139 @@
+"""Analysis off the event loop: debounced per document, newest version only.
+
+``schedule`` (re)starts a short timer per URI; when it fires, ``analyze`` runs in a worker thread
+and the result becomes that URI's ``Snapshot``. Edits that arrive meanwhile restart the timer, and
+a queued analysis of an outdated version is skipped before it starts. Completion and hover never
+wait: they read the last snapshot (``latest``) and the current text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .documents import uri_path
+from .positions import LineIndex
+
+if TYPE_CHECKING:
+    from neural_hpo.dsl.analysis import Analysis
+
+log = logging.getLogger(__name__)
+
+#: seconds of quiet after an edit before analysing
+DEBOUNCE_S = 0.03
+
+
+@dataclass
+class Snapshot:
+    """One completed analysis: the text it saw, its version and the result."""
+
+    uri: str
+    version: int | None
+    text: str
+    analysis: Analysis
+    index: LineIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = LineIndex(self.text)
+
+
+class Analyzer:
+    """Debounced analysis of documents, each in one of two lanes: open documents, and files
+    on disk (so a large workspace never delays the document being typed in)."""
+
+    def __init__(
+        self,
+        on_result: Callable[[Snapshot], None],
+        on_error: Callable[[str, BaseException], None],
+    ) -> None:
+        self.latest: dict[str, Snapshot] = {}
+        self._on_result = on_result
+        self._on_error = on_error
+        self._pending: dict[str, asyncio.Task] = {}
+        self._wanted: dict[str, object] = {}
+        self._lanes = {
+            "open": ThreadPoolExecutor(1, thread_name_prefix="analyze-open"),
+            "disk": ThreadPoolExecutor(1, thread_name_prefix="analyze-disk"),
+        }
+        self._waiters: dict[str, list[asyncio.Future]] = {}
+
+    def schedule(
+        self,
+        uri: str,
+        text: Callable[[], str | None] | str,
+        version: int | None,
+        *,
+        lane: str = "open",
+        delay: float = DEBOUNCE_S,
+    ) -> None:
+        """Analyse ``uri`` after ``delay`` s of quiet; ``text`` may be a loader run in the lane."""
+        token = object()
+        self._wanted[uri] = token
+        old = self._pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        self._pending[uri] = asyncio.get_running_loop().create_task(
+            self._run(uri, text, version, lane, delay, token)
+        )
+
+    async def _run(self, uri, text, version, lane, delay, token) -> None:
+        await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        try:
+            snap = await loop.run_in_executor(
+                self._lanes[lane], self._analyze, uri, text, version, token
+            )
+        except Exception as exc:
+            log.exception("analysis of %s failed", uri)
+            self._on_error(uri, exc)
+            return
+        if snap is None or self._wanted.get(uri) is not token:
+            return
+        self._pending.pop(uri, None)
+        self.latest[uri] = snap
+        self._on_result(snap)
+        for fut in self._waiters.pop(uri, []):
+            if not fut.done():
+                fut.set_result(snap)
+
+    def _analyze(self, uri, text, version, token) -> Snapshot | None:
+        if self._wanted.get(uri) is not token:
+            return None  # a newer version was scheduled while this one queued
+        source = text() if callable(text) else text
+        if source is None:
+            return None
+        from neural_hpo.dsl.analysis import (
+            analyze,
+        )  # the parser loads in the worker, not at start-up
+
+        path = uri_path(uri)
+        return Snapshot(uri, version, source, analyze(source, str(path) if path else uri))
+
+    async def current(self, uri: str, version: int | None, timeout: float = 2.0) -> Snapshot | None:
+        """The snapshot of ``version`` (waiting for it up to ``timeout`` s), else the latest."""
+        snap = self.latest.get(uri)
+        if (snap is not None and snap.version == version) or uri not in self._pending:
+            return snap
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(uri, []).append(fut)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            log.info("analysis of %s version %s not ready after %ss", uri, version, timeout)
+            return self.latest.get(uri)
+
+    def forget(self, uri: str) -> None:
+        """Drop the snapshot and any pending analysis of ``uri``."""
+        self._wanted.pop(uri, None)
+        task = self._pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.latest.pop(uri, None)
+
+    def shutdown(self) -> None:
+        for pool in self._lanes.values():
+            pool.shutdown(wait=False, cancel_futures=True)

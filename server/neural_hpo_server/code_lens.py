@@ -1,0 +1,93 @@
+"""Code lenses over each ``network``: run (locally or on Ray), open the report, and a live status
+("trial 12/50 · best accuracy 0.981") that refreshes as trials finish, whoever started the run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from .commands import CANCEL_HPO, OPEN_REPORT, RUN_HPO
+from .values import show
+
+if TYPE_CHECKING:
+    from .server import NeuralServer
+    from .studies import StudyInfo
+
+log = logging.getLogger(__name__)
+_pending: set[asyncio.Task] = set()
+
+
+def study_status(info: StudyInfo) -> str:
+    """``trial 12/50 · best accuracy 0.981`` from the storage."""
+    text = f"trial {info.n_total}/{info.n_target}" if info.n_target else f"{info.n_total} trials"
+    if info.best_value is not None:
+        text += f" · best {info.metric} {show(info.best_value)}"
+    return text
+
+
+def lenses(ls: NeuralServer, uri: str, snap) -> list[lsp.CodeLens]:
+    out = []
+    for net in snap.analysis.file.networks:
+        rng = snap.index.span_range(net.name_span)
+        job = ls.jobs.find(uri, net.name)
+        info = ls.studies.get(net.name)
+        if job is None:
+            out.append(
+                lsp.CodeLens(
+                    rng, lsp.Command("▶ Run HPO", RUN_HPO, arguments=[uri, net.name, "local"])
+                )
+            )
+            out.append(
+                lsp.CodeLens(
+                    rng, lsp.Command("▶ Run HPO on Ray", RUN_HPO, arguments=[uri, net.name, "ray"])
+                )
+            )
+        else:
+            out.append(lsp.CodeLens(rng, lsp.Command("■ Cancel", CANCEL_HPO, arguments=[job.id])))
+        if info is not None:
+            out.append(
+                lsp.CodeLens(
+                    rng, lsp.Command("Open report", OPEN_REPORT, arguments=[uri, net.name])
+                )
+            )
+        status = (
+            job.status() if job is not None else study_status(info) if info is not None else None
+        )
+        if status:
+            out.append(lsp.CodeLens(rng, lsp.Command(status, "")))
+    return out
+
+
+def refresh(ls: NeuralServer) -> None:
+    """Ask the client to re-request lenses (and inlay hints), where it supports that."""
+    for cap, send in (
+        ("workspace.code_lens.refresh_support", ls.workspace_code_lens_refresh_async),
+        ("workspace.inlay_hint.refresh_support", ls.workspace_inlay_hint_refresh_async),
+    ):
+        if ls.client_supports(cap):
+            task = asyncio.get_running_loop().create_task(_send(send, cap))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
+
+
+async def _send(send, what: str) -> None:
+    try:
+        await send(None)
+    except Exception as exc:
+        log.warning("%s: the client refused the refresh: %s", what, exc)
+
+
+def register(ls: NeuralServer) -> None:
+    ls.studies.listeners.append(lambda: refresh(ls))
+    ls.jobs.listeners.append(lambda job: refresh(ls))
+
+    @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+    async def code_lens(ls: NeuralServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+        doc = ls.documents.get(params.text_document.uri)
+        if doc is None:
+            return []
+        snap = await ls.analyzer.current(doc.uri, doc.version)
+        return lenses(ls, doc.uri, snap) if snap is not None and snap.text == doc.text else []

@@ -1,0 +1,83 @@
+"""Push diagnostics: document notifications schedule an analysis; each finished analysis is
+published, versioned for open documents. A "did you mean X?" suggestion travels in ``data`` so
+the quick fix needs no message parsing."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from neural_hpo.dsl.diagnostics import Diagnostic
+
+from .analyzer import Snapshot
+
+if TYPE_CHECKING:
+    from .server import NeuralServer
+
+SOURCE = "neural-hpo"
+_SUGGESTION = re.compile(r"\(did you mean ([^?()]+)\?\)")
+
+
+def suggestion(message: str) -> str | None:
+    """The name a "did you mean X?" message proposes."""
+    m = _SUGGESTION.search(message)
+    return m.group(1) if m else None
+
+
+def to_lsp(d: Diagnostic, snap: Snapshot) -> lsp.Diagnostic:
+    """One checker diagnostic in LSP terms (the hint, when any, on a second line)."""
+    fix = suggestion(d.message)
+    return lsp.Diagnostic(
+        range=snap.index.span_range(d.span),
+        message=d.message + (f"\nhint: {d.hint}" if d.hint else ""),
+        severity=lsp.DiagnosticSeverity(int(d.severity)),
+        code=d.code,
+        source=SOURCE,
+        data={"suggestion": fix} if fix else None,
+    )
+
+
+def publish(ls: NeuralServer, snap: Snapshot) -> None:
+    """Publish a snapshot's diagnostics, unless the document moved on since."""
+    doc = ls.documents.get(snap.uri)
+    if doc is not None and doc.version != snap.version:
+        return
+    ls.text_document_publish_diagnostics(
+        lsp.PublishDiagnosticsParams(
+            uri=snap.uri,
+            version=snap.version,
+            diagnostics=[to_lsp(d, snap) for d in snap.analysis.diagnostics],
+        )
+    )
+
+
+def clear(ls: NeuralServer, uri: str) -> None:
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def register(ls: NeuralServer) -> None:
+    ls.analysis_listeners.append(lambda snap: publish(ls, snap))
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: NeuralServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        doc = ls.documents.open(params.text_document)
+        ls.analyzer.schedule(doc.uri, doc.text, doc.version, delay=0)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: NeuralServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        doc = ls.documents.change(params)
+        if doc is not None:
+            ls.analyzer.schedule(doc.uri, doc.text, doc.version)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NeuralServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.documents.close(uri)
+        ls.analyzer.forget(uri)
+        path = ls.workspace_path(uri)
+        if path is not None and path.is_file():
+            ls.analyzer.schedule(uri, lambda: ls.text_of(uri), None, lane="disk")
+        else:
+            clear(ls, uri)

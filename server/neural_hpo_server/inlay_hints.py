@@ -1,0 +1,47 @@
+"""Inlay hints: the best value found so far, after each ``hpo(...)`` of a network with a study."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from .locate import hpo_specs, params_of
+from .values import show
+
+if TYPE_CHECKING:
+    from .server import NeuralServer
+
+
+def hints(ls: NeuralServer, snap, lo: int, hi: int) -> list[lsp.InlayHint]:
+    out = []
+    for net in snap.analysis.file.networks:
+        info = ls.studies.get(net.name)
+        if info is None or not info.best_params or net.span.end < lo or net.span.start > hi:
+            continue
+        space = snap.analysis.spaces.get(net.name)
+        for spec in hpo_specs(net):
+            params = params_of(space, spec)
+            if (
+                len(params) == 1
+                and params[0].name in info.best_params
+                and lo <= spec.span.end <= hi
+            ):
+                label = f"best: {show(info.best_params[params[0].name])}"
+                out.append(
+                    lsp.InlayHint(snap.index.position(spec.span.end), label, padding_left=True)
+                )
+    return out
+
+
+def register(ls: NeuralServer) -> None:
+    @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
+    async def inlay_hint(ls: NeuralServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+        doc = ls.documents.get(params.text_document.uri)
+        if doc is None:
+            return []
+        snap = await ls.analyzer.current(doc.uri, doc.version)
+        if snap is None or snap.text != doc.text:
+            return []
+        lo, hi = doc.index.offset(params.range.start), doc.index.offset(params.range.end)
+        return hints(ls, snap, lo, hi)

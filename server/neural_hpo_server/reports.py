@@ -1,0 +1,77 @@
+"""The HTML report of a network's newest study: ``neural/report`` (``{uri, network}`` ->
+``{html, path}``, for the VS Code webview) and the ``neural.openReport`` command. The report is
+written by ``neural-hpo report`` in a child process, so the server never imports the plotting
+stack."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.uris import from_fs_path
+
+from neural_hpo.storage import STORAGE_DIR
+
+if TYPE_CHECKING:
+    from .server import NeuralServer
+
+log = logging.getLogger(__name__)
+
+REPORT_REQUEST = "neural/report"
+REPORT_TIMEOUT_S = 300
+
+
+async def generate(ls: NeuralServer, uri: str, network: Any) -> Path:
+    """Write the report of ``network``'s newest study under ``.neural-hpo/reports/``."""
+    info = ls.studies.get(network) if isinstance(network, str) else None
+    if info is None:
+        raise JsonRpcInvalidParams(
+            message=f"no study of network {network!r} in the workspace storage yet; run HPO first"
+        )
+    out = ls.root() / STORAGE_DIR / "reports" / f"{info.study}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    argv = [ls.settings.python, "-m", "neural_hpo.cli", "report", info.study, "-o", str(out)]
+    argv += ["--storage", ls.studies.url]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, cwd=str(ls.root()), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), REPORT_TIMEOUT_S)
+    except TimeoutError:
+        proc.kill()
+        raise JsonRpcInternalError(
+            message=f"the report of {info.study} took over {REPORT_TIMEOUT_S}s"
+        ) from None
+    if proc.returncode != 0:
+        detail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        log.error("neural-hpo report failed: %s", detail)
+        raise JsonRpcInternalError(message=f"the report of {info.study} failed: {' '.join(detail)}")
+    return out
+
+
+async def show(ls: NeuralServer, path: Path) -> None:
+    """Open the report in the user's browser where the client can, else say where it is."""
+    if ls.client_supports("window.show_document.support"):
+        result = await ls.window_show_document_async(
+            lsp.ShowDocumentParams(uri=from_fs_path(str(path)), external=True)
+        )
+        if result.success:
+            return
+    ls.tell(f"neural-hpo report written to {path}")
+
+
+def register(ls: NeuralServer) -> None:
+    @ls.feature(REPORT_REQUEST)
+    async def report(ls: NeuralServer, params: Any) -> dict[str, str]:
+        from .commands import document, named_args
+
+        args = (params,) if isinstance(params, dict) else tuple(params or ())
+        a = named_args(args, ("uri", "network"))
+        uri, _ = document(ls, a.get("uri"))
+        path = await generate(ls, uri, a.get("network"))
+        html = await asyncio.get_running_loop().run_in_executor(None, path.read_text, "utf-8")
+        return {"html": html, "path": str(path)}

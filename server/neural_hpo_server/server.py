@@ -1,0 +1,159 @@
+"""The server object: shared state (documents, analyses, settings, studies, jobs) and wiring.
+
+Features live in their own modules, each with ``register(server)``; ``create_server`` calls them
+in order. State that several features read hangs off ``NeuralServer``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from . import __version__
+from .analyzer import Analyzer, Snapshot
+from .documents import Documents, uri_path
+from .protocol import NeuralProtocol
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: feature modules, registered in this order
+FEATURES = (
+    "settings",
+    "diagnostics",
+    "workspace_files",
+    "studies",
+    "completion",
+    "hover",
+    "jobs",
+    "code_lens",
+    "commands",
+    "reports",
+    "inlay_hints",
+    "code_actions",
+    "symbols",
+    "folding",
+    "formatting",
+    "semantic_tokens",
+    "definition",
+)
+
+
+class NeuralServer(LanguageServer):
+    """pygls' server with the state the features share."""
+
+    def __init__(self) -> None:
+        super().__init__("neural-hpo", __version__, protocol_cls=NeuralProtocol, max_workers=4)
+        self.documents = Documents()
+        self.settings = Settings()
+        self.init_options: Any = None
+        self.analysis_listeners: list[Callable[[Snapshot], None]] = []
+        self.analyzer = Analyzer(self._analysed, self._analysis_failed)
+        self.studies: Any = None  # studies.StudyStore, set by studies.register
+        self.jobs: Any = None  # jobs.JobManager, set by jobs.register
+        self.on_ready: list[Callable[[], Awaitable[None]]] = []
+        self.on_shutdown: list[Callable[[], None]] = []
+
+    # ---- state helpers -----------------------------------------------------------------------
+
+    def roots(self) -> list[Path]:
+        """The workspace folders (or the root URI of clients without folders), resolved."""
+        ws = self.protocol._workspace
+        if ws is None:
+            return []
+        uris = [f.uri for f in ws.folders.values()] or ([ws.root_uri] if ws.root_uri else [])
+        return [Path(p).resolve() for u in uris if (p := to_fs_path(u))]
+
+    def root(self) -> Path:
+        """The first workspace folder: where the default study storage lives."""
+        roots = self.roots()
+        return roots[0] if roots else Path.cwd()
+
+    def workspace_path(self, uri: str) -> Path | None:
+        """The resolved path of ``uri`` when it lies inside a workspace folder, else None."""
+        path = uri_path(uri)
+        if path is None:
+            return None
+        resolved = path.resolve()
+        return resolved if any(resolved.is_relative_to(r) for r in self.roots()) else None
+
+    def text_of(self, uri: str) -> str | None:
+        """The open document's text, or the file's on disk (None when neither exists)."""
+        doc = self.documents.get(uri)
+        return doc.text if doc is not None else self.text_of_disk(uri)
+
+    def text_of_disk(self, uri: str) -> str | None:
+        """The file's text on disk (None when it cannot be read)."""
+        path = uri_path(uri)
+        try:
+            return path.read_text(encoding="utf-8") if path else None
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("cannot read %s: %s", uri, exc)
+            return None
+
+    def client_supports(self, dotted: str) -> bool:
+        """Whether the client capability at ``dotted`` (snake-case attributes) is truthy,
+        e.g. ``workspace.code_lens.refresh_support``."""
+        node: Any = self.protocol.client_capabilities
+        for part in dotted.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def tell(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        """Show ``message`` to the user (and log it)."""
+        log.log(logging.WARNING if kind <= lsp.MessageType.Warning else logging.INFO, message)
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    # ---- analysis callbacks ------------------------------------------------------------------
+
+    def _analysed(self, snap: Snapshot) -> None:
+        for listener in self.analysis_listeners:
+            listener(snap)
+
+    def _analysis_failed(self, uri: str, exc: BaseException) -> None:
+        self.tell(f"neural-hpo could not analyse {uri}: {exc!r}", lsp.MessageType.Error)
+
+
+def create_server() -> NeuralServer:
+    """A server with every feature registered."""
+    ls = NeuralServer()
+    for name in FEATURES:
+        importlib.import_module(f"{__package__}.{name}").register(ls)
+    _register_lifecycle(ls)
+    return ls
+
+
+def _register_lifecycle(ls: NeuralServer) -> None:
+    @ls.feature(lsp.INITIALIZE)
+    def initialize(ls: NeuralServer, params: lsp.InitializeParams) -> None:
+        ls.init_options = params.initialization_options
+
+    @ls.feature(lsp.INITIALIZED)
+    async def initialized(ls: NeuralServer, params: lsp.InitializedParams) -> None:
+        for start in ls.on_ready:
+            await start()
+
+    @ls.feature(lsp.SHUTDOWN)
+    def shutdown(ls: NeuralServer, params: None) -> None:
+        for stop in ls.on_shutdown:
+            stop()
+        ls.analyzer.shutdown()
+
+
+def serve(tcp: tuple[str, int] | None = None) -> None:
+    """Serve over stdio, or over TCP on a loopback address (for debugging)."""
+    ls = create_server()
+    if tcp is None:
+        ls.start_io(sys.stdin.buffer, sys.stdout.buffer)
+    else:
+        ls.start_tcp(*tcp)

@@ -1,0 +1,295 @@
+"""Reading the workspace's study storage: the newest study of each network, its best trial, the
+value ranges of its top trials and its cached parameter importance.
+
+Everything that touches optuna runs in one worker thread, never on the event loop. A cheap poll
+(the database file's size and modification time: every 2 s while a job runs, every 10 s
+otherwise) notices new trials, also from runs started on the command line; listeners (code lens,
+inlay hints) are told when something changed. Missing importance is computed and cached in the
+study, in the same worker, in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import importlib.util
+import logging
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from neural_hpo.storage import STORAGE_DIR, STORAGE_FILE
+
+if TYPE_CHECKING:
+    from .server import NeuralServer
+
+log = logging.getLogger(__name__)
+
+POLL_IDLE_S = 10.0
+POLL_BUSY_S = 2.0
+#: share of the best trials whose values "narrow range" keeps
+TOP_SHARE = 0.2
+#: importance is computed once a study has this many complete trials
+MIN_IMPORTANCE_TRIALS = 4
+
+
+@dataclass
+class Importance:
+    """One parameter's importance as the cache holds it."""
+
+    value: float
+    std: float | None
+    method: str
+    n_trials: int
+    confidence: str
+
+
+@dataclass
+class StudyInfo:
+    """What the editor shows about the newest study of one network."""
+
+    study: str
+    network: str
+    metric: str
+    direction: str
+    n_complete: int
+    n_total: int
+    n_running: int
+    n_target: int | None
+    best_value: float | None
+    best_params: dict[str, Any] = field(default_factory=dict)
+    top_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    importance: dict[str, Importance] | None = None
+
+
+def storage_url(storage_path: str | None, root: Path) -> str:
+    """An Optuna URL from the ``neural.storagePath`` setting (a URL, or a path to a SQLite file,
+    relative to the workspace root), by default ``<root>/.neural-hpo/studies.db``."""
+    if storage_path and "://" in storage_path:
+        return storage_path
+    path = Path(storage_path) if storage_path else Path(STORAGE_DIR, STORAGE_FILE)
+    return f"sqlite:///{(root / path).resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _stamp(url: str) -> tuple[Any, ...]:
+    """A cheap fingerprint of the storage: size and mtime of the database (and its WAL)."""
+    path = sqlite_file(url)
+    if path is None:
+        return (os.urandom(4),)  # other databases: no cheap stamp, read every time
+    out: list[Any] = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = p.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            out += [None, None]
+    return tuple(out)
+
+
+def read_studies(url: str) -> dict[str, StudyInfo]:
+    """The newest study of each network in the storage (runs in the worker thread)."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        return {}
+    import optuna
+
+    from neural_hpo.trials import load_trials
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    newest: dict[str, Any] = {}
+    for s in optuna.get_all_study_summaries(url, include_best_trial=False):  # in creation order
+        network = s.user_attrs.get("network")
+        if isinstance(network, str):
+            newest[network] = s
+    out = {}
+    for network, summary in newest.items():
+        study = optuna.load_study(study_name=summary.study_name, storage=url)
+        out[network] = _info(network, study, load_trials(study))
+    return out
+
+
+def _info(network: str, study: Any, ts: Any) -> StudyInfo:
+    metric = study.user_attrs.get("metric") or ts.default_metric()
+    states = ts.by_state()
+    info = StudyInfo(
+        study=study.study_name,
+        network=network,
+        metric=metric,
+        direction=ts.direction(metric) if metric in ts.available_metrics() else "maximize",
+        n_complete=states.get("COMPLETE", 0),
+        n_total=len(ts.trials),
+        n_running=states.get("RUNNING", 0),
+        n_target=study.user_attrs.get("n_trials"),
+        best_value=None,
+    )
+    if metric not in ts.available_metrics():
+        return info
+    best = ts.best(metric)
+    if best is not None:
+        info.best_value = ts.metric_value(best, metric)
+        info.best_params = dict(best.params)
+    ranked = sorted(ts.with_metric(metric), key=lambda t: ts.metric_value(t, metric))
+    if info.direction == "maximize":
+        ranked.reverse()
+    top = ranked[: max(1, math.ceil(len(ranked) * TOP_SHARE))]
+    for name in ts.param_names():
+        values = [t.params[name] for t in top if _is_number(t.params.get(name))]
+        if values:
+            info.top_ranges[name] = (min(values), max(values))
+    info.importance = _cached_importance(study, metric)
+    return info
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@functools.cache
+def importance_available() -> bool:
+    """Whether the importance package is installed (it is optional for the language server)."""
+    found = importlib.util.find_spec("neural_hpo.importance") is not None
+    if not found:
+        log.info("neural_hpo.importance is not installed: hovers show no importance")
+    return found
+
+
+def _importance_api() -> Any:
+    import neural_hpo.importance as api
+
+    return api
+
+
+def _cached_importance(study: Any, metric: str) -> dict[str, Importance] | None:
+    if not importance_available():
+        return None
+    api = _importance_api()
+    result = api.cached_importance(study, metric, api.DEFAULT_METHOD)
+    return None if result is None else _importances(result)
+
+
+def _importances(result: Any) -> dict[str, Importance]:
+    std = result.std or {}
+    return {
+        name: Importance(value, std.get(name), result.method, result.n_trials, result.confidence)
+        for name, value in result.importances.items()
+    }
+
+
+def compute_importance(url: str, info: StudyInfo) -> dict[str, Importance]:
+    """Compute and cache the importance of ``info``'s study (runs in the worker thread)."""
+    import optuna
+
+    api = _importance_api()
+    study = optuna.load_study(study_name=info.study, storage=url)
+    return _importances(api.compute_and_cache(study, info.metric, api.DEFAULT_METHOD))
+
+
+class StudyStore:
+    """The studies of the workspace as last read, and the poll that keeps them current."""
+
+    def __init__(self, ls: NeuralServer) -> None:
+        self.ls = ls
+        self.by_network: dict[str, StudyInfo] = {}
+        self.listeners: list[Callable[[], None]] = []
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="studies")
+        self._wake = asyncio.Event()
+        self._stamp: tuple[Any, ...] | None = None
+        self._failed: set[tuple[str, int]] = set()
+        self._task: asyncio.Task | None = None
+
+    @property
+    def url(self) -> str:
+        return storage_url(self.ls.settings.storagePath, self.ls.root())
+
+    def get(self, network: str) -> StudyInfo | None:
+        return self.by_network.get(network)
+
+    def configure(self) -> None:
+        """Settings changed: read the (possibly other) storage again now."""
+        self._stamp = None
+        self.wake()
+
+    def wake(self) -> None:
+        """Poll now instead of at the next tick."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._poll_forever())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _poll_forever(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except Exception as exc:
+                log.exception("reading the study storage failed")
+                self.ls.tell(
+                    f"neural-hpo: reading studies from {self.url} failed: {exc!r}",
+                    lsp.MessageType.Warning,
+                )
+            busy = self.ls.jobs is not None and self.ls.jobs.running()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_BUSY_S if busy else POLL_IDLE_S)
+            self._wake.clear()
+
+    async def poll(self) -> None:
+        """Re-read the storage if it changed; compute missing importance afterwards."""
+        loop = asyncio.get_running_loop()
+        url = self.url
+        stamp = await loop.run_in_executor(self._pool, _stamp, url)
+        if stamp == self._stamp:
+            return
+        self.by_network = await loop.run_in_executor(self._pool, read_studies, url)
+        self._stamp = stamp
+        self._changed()
+        for info in list(self.by_network.values()):
+            key = (info.study, info.n_complete)
+            if (
+                info.importance is not None
+                or info.n_complete < MIN_IMPORTANCE_TRIALS
+                or key in self._failed
+            ):
+                continue
+            try:
+                info.importance = await loop.run_in_executor(
+                    self._pool, compute_importance, url, info
+                )
+            except Exception as exc:
+                self._failed.add(key)
+                log.exception("importance of study %s failed", info.study)
+                self.ls.tell(
+                    f"neural-hpo: importance of study {info.study} failed: {exc!r}",
+                    lsp.MessageType.Warning,
+                )
+                continue
+            self._stamp = await loop.run_in_executor(self._pool, _stamp, url)
+            self._changed()
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+
+def register(ls: NeuralServer) -> None:
+    ls.studies = StudyStore(ls)
+
+    async def start() -> None:
+        ls.studies.start()
+
+    ls.on_ready.append(start)
+    ls.on_shutdown.append(ls.studies.stop)

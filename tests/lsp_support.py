@@ -1,0 +1,140 @@
+"""Helpers for the end-to-end language server tests: start the real server over stdio in a
+workspace folder, open documents, wait for their diagnostics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from lsprotocol import types as T
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = [sys.executable, "-m", "neural_hpo.cli", "lsp"]
+
+
+def server_env() -> dict[str, str]:
+    """The test's environment with the worktree and ``server/`` importable."""
+    path = os.pathsep.join([str(ROOT), str(ROOT / "server"), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path}
+
+
+async def start(
+    workspace: Path,
+    *,
+    client: str = "visual-studio-code",
+    settings: dict | None = None,
+    init_options: dict | None = None,
+) -> LanguageClient:
+    """A client connected to a fresh server whose workspace folder is ``workspace``."""
+    lc = make_test_lsp_client()
+    lc.refreshes = {"codeLens": 0, "inlayHint": 0}
+    lc.applied = []
+
+    @lc.feature(T.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(ls, params) -> None:
+        lc.refreshes["codeLens"] += 1
+
+    @lc.feature(T.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_refresh(ls, params) -> None:
+        lc.refreshes["inlayHint"] += 1
+
+    @lc.feature(T.WORKSPACE_APPLY_EDIT)
+    def apply_edit(ls, params: T.ApplyWorkspaceEditParams) -> T.ApplyWorkspaceEditResult:
+        lc.applied.append(params.edit)
+        return T.ApplyWorkspaceEditResult(applied=True)
+
+    if settings is not None:
+        lc.set_configuration({"neural": settings})
+    await lc.start_io(*SERVER, env=server_env())
+    caps = client_capabilities(client)
+    uri = from_fs_path(str(workspace))
+    await lc.initialize_session(
+        T.InitializeParams(
+            capabilities=caps,
+            root_uri=uri,
+            workspace_folders=[T.WorkspaceFolder(uri, workspace.name)],
+            initialization_options=init_options,
+        )
+    )
+    return lc
+
+
+async def stop(lc: LanguageClient) -> None:
+    await lc.shutdown_session()
+    await lc.stop()
+
+
+def uri_of(path: Path) -> str:
+    return from_fs_path(str(path))
+
+
+async def until(predicate, timeout: float = 10.0, what: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def open_doc(lc: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
+    """Open ``path`` (its text on disk unless ``text`` is given) and return its URI."""
+    uri = uri_of(path)
+    lc.diagnostics.pop(uri, None)
+    content = path.read_text() if text is None else text
+    lc.text_document_did_open(
+        T.DidOpenTextDocumentParams(T.TextDocumentItem(uri, "neural", version, content))
+    )
+    return uri
+
+
+async def diagnostics(lc: LanguageClient, uri: str, timeout: float = 10.0):
+    """The diagnostics published for ``uri`` (waiting for the first publication)."""
+    return await until(
+        lambda: lc.diagnostics.get(uri) is not None and (lc.diagnostics[uri],),
+        timeout,
+        f"diagnostics of {uri}",
+    )
+
+
+def change(lc: LanguageClient, uri: str, version: int, rng: T.Range | None, text: str) -> None:
+    ev = (
+        T.TextDocumentContentChangePartial(range=rng, text=text)
+        if rng is not None
+        else T.TextDocumentContentChangeWholeDocument(text=text)
+    )
+    lc.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            T.VersionedTextDocumentIdentifier(uri=uri, version=version), [ev]
+        )
+    )
+
+
+def pos(text: str, needle: str, delta: int = 0) -> T.Position:
+    """The LSP position (UTF-16) of the first ``needle`` in ``text``, plus ``delta`` columns."""
+    i = text.index(needle) + delta
+    line = text.count("\n", 0, i)
+    col_text = text[text.rfind("\n", 0, i) + 1 : i]
+    return T.Position(line, len(col_text.encode("utf-16-le")) // 2)
+
+
+SEED = """network MyModel {
+    input: (28, 28, 1)
+    Dense(units: hpo(categorical: [64, 128, 256])) -> relu
+    Dropout(rate: hpo(range: [0.3, 0.7, step=0.1]))
+    Dense(units: 10) -> softmax
+    loss: cross_entropy
+    optimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e-2]))
+    training: {
+        batch_size: hpo(categorical: [16, 32, 64])
+        epochs: 1
+    }
+}
+"""

@@ -1,0 +1,69 @@
+"""``neural-hpo run`` and ``neural-hpo studies``."""
+
+from __future__ import annotations
+
+import json
+
+from engine_helpers import SMALL_CONFIG
+
+from neural_hpo.cli import main
+
+
+def test_run_prints_json_events_then_studies_lists_the_best(tmp_path, capsys):
+    config = tmp_path / "small.neural"
+    config.write_text(SMALL_CONFIG)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    args = ["run", str(config), "--trials", "3", "--storage", url, "--limit", "300"]
+    assert main([*args, "--json-events", "--study", "cli", "--seed", "0"]) == 0
+    out, err = capsys.readouterr()
+    events = [json.loads(line) for line in out.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("trial_started") == 3 and kinds.count("trial_finished") == 3
+    assert "best_changed" in kinds and kinds[-1] == "done"
+    assert all(e["study"] == "cli" and e["n_trials"] == 3 for e in events)
+    done = events[-1]
+    assert done["best_value"] == done["value"] and set(done["params"]) >= {"dense_1.units"}
+    assert "best parameters:" in err
+
+    assert main(["studies", "--storage", url]) == 0
+    listing = capsys.readouterr().out
+    assert "cli" in listing and "Small" in listing and f"{done['best_value']:.4g}" in listing
+
+
+def test_run_shows_progress_and_summary(tmp_path, capsys):
+    config = tmp_path / "small.neural"
+    config.write_text(SMALL_CONFIG)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    assert main(["run", str(config), "--trials", "2", "--storage", url, "--limit", "200"]) == 0
+    out, err = capsys.readouterr()
+    assert "trial 2/2" in err and "ETA" in err
+    assert "best parameters:" in out and "dense_1.units = " in out
+
+
+def test_run_reports_dsl_errors_before_training(tmp_path, capsys):
+    config = tmp_path / "bad.neural"
+    config.write_text(SMALL_CONFIG.replace("step=0.2", "step=-0.2"))
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    assert main(["run", str(config), "--trials", "2", "--storage", url]) == 1
+    err = capsys.readouterr().err
+    assert f"{config}:5:" in err and "error[E205]" in err
+
+
+def test_optimize_digits_example_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, str(root / "examples" / "optimize_digits.py")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "Best parameters: {'dense_1.units':" in out.stdout
+    assert (tmp_path / ".neural-hpo" / "studies.db").is_file()

@@ -1,0 +1,114 @@
+"""Parallel workers and a killed worker: real processes on one SQLite study."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+from engine_helpers import SMALL_CONFIG
+from optuna.trial import TrialState
+
+from neural_hpo import optimize_and_return
+from neural_hpo.engine.study import WORKER_PREFIX, open_storage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_two_workers_run_exactly_n_distinct_trials(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    result = optimize_and_return(
+        SMALL_CONFIG, 6, n_jobs=2, storage=url, study_name="par", seed=0, limit=300
+    )
+    trials = result.study.get_trials()
+    assert len(trials) == 6
+    assert sorted(t.number for t in trials) == list(range(6))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert len({tuple(sorted(t.params.items())) for t in trials}) == 6
+    storage = open_storage(url)
+    workers = [
+        k
+        for k in storage.get_study_system_attrs(storage.get_study_id_from_name("par"))
+        if k.startswith(WORKER_PREFIX)
+    ]
+    assert len(workers) == 2
+
+
+def test_resume_after_kill_9_keeps_every_finished_trial(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    config = tmp_path / "small.neural"
+    config.write_text(SMALL_CONFIG.replace("epochs: 1", "epochs: 3"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "neural_hpo.cli", "run", str(config), "--trials", "100"]
+    cmd += ["--storage", url, "--study", "victim", "--seed", "0", "--limit", "600"]
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    storage = open_storage(url)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if "victim" in optuna.get_all_study_names(storage):
+                states = [
+                    t.state
+                    for t in optuna.load_study(study_name="victim", storage=storage).get_trials()
+                ]
+                if states.count(TrialState.COMPLETE) >= 1 and states[-1] == TrialState.RUNNING:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the worker finished no trial within 120 s")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    before = optuna.load_study(study_name="victim", storage=storage).get_trials()
+    finished = {t.number: (t.value, t.params) for t in before if t.state == TrialState.COMPLETE}
+    running = [t.number for t in before if t.state == TrialState.RUNNING]
+    assert finished and running
+
+    result = optimize_and_return(config, 1, storage=url, study_name="victim", seed=0, limit=300)
+    after = {t.number: t for t in result.study.get_trials()}
+    assert len(after) == len(before) + 1
+    for number, (value, params) in finished.items():
+        assert after[number].state == TrialState.COMPLETE
+        assert (after[number].value, after[number].params) == (value, params)
+    for number in running:
+        assert after[number].state == TrialState.FAIL
+        assert "worker died" in after[number].user_attrs["fail_reason"]
+    assert after[len(before)].state == TrialState.COMPLETE
+
+
+def test_workers_are_pinned_one_per_gpu(monkeypatch):
+    """No GPU exists on this machine: ``gpu_count`` is mocked to report two, and the spawned
+    processes are replaced by recorders of the environment each would start with."""
+    from neural_hpo.engine import workers
+
+    seen: list[str | None] = []
+
+    class FakeProcess:
+        def __init__(self, target, args, name):
+            self.name, self.exitcode = name, 0
+
+        def start(self):
+            seen.append(os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+        def join(self):
+            pass
+
+    class FakeContext:
+        Process = FakeProcess
+
+        def Value(self, kind, n):
+            return n
+
+    monkeypatch.setattr(workers, "gpu_count", lambda: 2)
+    monkeypatch.setattr(workers.mp, "get_context", lambda method: FakeContext())
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    specs = [workers.WorkerSpec("url", "s", None, None, None, i, 0, None) for i in range(3)]
+    workers.run_processes(specs, 6, pin_gpus=True)
+    assert seen == ["0", "1", "0"]
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
