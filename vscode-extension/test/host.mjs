@@ -86,7 +86,16 @@ const STEPS = {
       .catch(() => null);
     await shot("run-status");
     const tab = page.locator(".tab", { hasText: "HPO report" });
-    await tab.first().waitFor({ timeout: 420 * SECOND });
+    const error = page.locator(".notifications-toasts .notification-list-item", {
+      has: page.locator(".codicon-error"),
+    });
+    const seen = (locator, what) =>
+      locator.first().waitFor({ timeout: 420 * SECOND }).then(() => what, () => "nothing");
+    const outcome = await Promise.race([seen(tab, "report"), seen(error, "error")]);
+    if (outcome !== "report") {
+      const message = outcome === "error" ? await error.first().textContent() : "no report tab";
+      return { ok: false, detail: { status: running, error: message } };
+    }
     // the report's document is the innermost frame of the webview
     let text = "";
     for (let i = 0; i < 60 && text === ""; i++) {
