@@ -124,10 +124,16 @@ function steps.server()
     return vim.tbl_values(neural.jobs)
   end)
   step("report", function()
-    vim.cmd("NeuralReport")
-    assert(vim.wait(60000, function()
-      return vim.g.neural_opened ~= nil
-    end, 200), "the report was not opened")
+    -- the server may still be reading the finished study: ask again for a while
+    for _ = 1, 10 do
+      vim.cmd("NeuralReport")
+      if vim.wait(20000, function()
+        return vim.g.neural_opened ~= nil
+      end, 200) then
+        break
+      end
+    end
+    assert(vim.g.neural_opened ~= nil, "the report was not opened")
     return { path = vim.g.neural_opened, exists = vim.fn.filereadable(vim.g.neural_opened) == 1 }
   end)
 end

@@ -7,6 +7,8 @@ import { Reports, Study, studyOf } from "./reports";
 
 /** Server commands that run code of the workspace: refused in an untrusted workspace. */
 const RUN_COMMANDS = new Set(["neural.runHpo"]);
+/** Tries, two seconds apart, to show a finished study's report. */
+const REPORT_ATTEMPTS = 15;
 
 export class Server implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -108,13 +110,29 @@ export class Server implements vscode.Disposable {
     };
   }
 
-  /** When a job ends: opens the report of each study run from here that the server now has. */
+  /** When a job ends: opens the report of each study run from here. */
   private showPending(): void {
     for (const [key, study] of this.pending) {
-      this.reports.show(study).then(
-        () => this.pending.delete(key),
-        () => undefined,
-      );
+      this.pending.delete(key);
+      void this.showWhenReady(study);
+    }
+  }
+
+  /** The server may still be reading the finished study: asks again for a while, then says why. */
+  private async showWhenReady(study: Study): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reports.show(study);
+        return;
+      } catch (error) {
+        if (attempt === REPORT_ATTEMPTS) {
+          void vscode.window.showErrorMessage(
+            `Neural HPO: no report of ${study.network} (${String(error)})`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
     }
   }
 }
