@@ -72,6 +72,7 @@ def test_nvim_detects_neural_files_and_defines_commands(tmp_path):
     assert result["network"] == {"first": "First", "last": "Net"}
 
 
+@pytest.mark.timeout(1200)
 def test_nvim_diagnoses_completes_hovers_and_runs_a_study(tmp_path):
     if reason := server_missing():
         pytest.skip(reason)

@@ -65,8 +65,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> Non
     raise AssertionError(f"code-server did not answer on {url} within {timeout} s")
 
 
-def drive(tmp_path: Path, name: str, steps: list[str]) -> dict:
-    """Starts a fresh code-server on ``model.neural``, runs the UI steps; their results."""
+def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> dict:
+    """Starts a fresh code-server on ``model.neural``, runs the UI steps; their results.
+    Untrusted: the folder opens in Restricted Mode, without the trust prompt."""
     entry = code_server()
     assert shutil.which("chromium"), "Debian's chromium is missing: run scripts/setup.sh"
     out = artifacts(name)
@@ -85,6 +86,7 @@ def drive(tmp_path: Path, name: str, steps: list[str]) -> dict:
         "files.autoSave": "off",
         "neural.python": sys.executable,
         "neural.defaultTrials": 2,
+        "security.workspace.trust.startupPrompt": "never",
     }
     (data / "User" / "settings.json").write_text(json.dumps(settings))
     port = _free_port()
@@ -93,7 +95,8 @@ def drive(tmp_path: Path, name: str, steps: list[str]) -> dict:
     env = child_env(XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_CONFIG_HOME=str(tmp_path))
     common = ["node", entry, "--config", str(config), "--extensions-dir", str(ext)]
     common += ["--user-data-dir", str(data)]
-    flags = ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"]
+    flags = ["--disable-telemetry", "--disable-update-check"]
+    flags += ["--disable-workspace-trust"] if trusted else []
     run([*common, "--install-extension", str(vsix())], env=env, timeout=300)
     log = (out / "code-server.log").open("w")
     proc = subprocess.Popen(
@@ -126,11 +129,13 @@ def _check(result: dict, steps: list[str]) -> None:
     assert not failed, json.dumps({"failed": failed, "all": result}, indent=2)
 
 
+@pytest.mark.timeout(1500)  # the first run installs code-server
 def test_vscode_host_installs_the_vsix_and_highlights(tmp_path):
     result = drive(tmp_path, "vscode-highlight", ["highlight"])
     _check(result, ["highlight"])
 
 
+@pytest.mark.timeout(1500)
 def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
     if reason := server_missing():
         pytest.skip(reason)
@@ -139,3 +144,12 @@ def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
     _check(result, steps)
     assert "units" in result["completion"]["detail"]["labels"]
     assert any("Run HPO" in t for t in result["lens"]["detail"]["titles"])
+
+
+@pytest.mark.timeout(1500)
+def test_vscode_host_runs_nothing_in_an_untrusted_workspace(tmp_path):
+    if reason := server_missing():
+        pytest.skip(reason)
+    steps = ["diagnostic", "untrusted"]
+    result = drive(tmp_path, "vscode-untrusted", steps, trusted=False)
+    _check(result, steps)

@@ -75,6 +75,28 @@ const STEPS = {
     const titles = await page.locator(`${editor} .codelens-decoration a`).allTextContents();
     return { ok: true, detail: { titles } };
   },
+  // in an untrusted workspace no study runs: no run lens, or the client refuses its command
+  async untrusted(page) {
+    await page.keyboard.press("Escape");
+    await command(page, "File: Revert File");
+    const lenses = page.locator(`${editor} .codelens-decoration a`);
+    await lenses.first().waitFor({ timeout: 120 * SECOND }).catch(() => undefined);
+    const run = page.locator(`${editor} .codelens-decoration a`, { hasText: /Run HPO$/ });
+    if ((await run.count()) === 0) {
+      return { ok: true, detail: { lenses: await lenses.allTextContents() } };
+    }
+    await run.first().click();
+    const refusal = page.locator(".notifications-toasts .notification-list-item", {
+      hasText: "trusted workspace",
+    });
+    const refused = await refusal
+      .first()
+      .waitFor({ timeout: 60 * SECOND })
+      .then(() => refusal.first().textContent(), () => null);
+    await page.waitForTimeout(5 * SECOND);
+    const jobs = await page.locator(".statusbar-item", { hasText: /HPO/ }).count();
+    return { ok: refused !== null && jobs === 0, detail: { refused, jobs } };
+  },
   // a run started from the lens ends with the report in a webview panel
   async run(page, shot) {
     await page.locator(`${editor} .codelens-decoration a`, { hasText: /Run HPO$/ }).first().click();
