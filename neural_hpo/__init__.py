@@ -24,10 +24,13 @@ _EXPORTS: dict[str, str] = {
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
+    "MultiObjectiveOptimizer": "neural_hpo.multiobjective.optimizer",
     "ParameterImportanceAnalyzer": "neural_hpo.importance",
     "BayesianParameterImportance": "neural_hpo.importance",
     "ImportanceResult": "neural_hpo.importance",
     "plot_param_importance": "neural_hpo.importance",
+    "plot_marginal_effects": "neural_hpo.importance",
+    "plot_interaction_heatmap": "neural_hpo.importance",
     "cached_importance": "neural_hpo.importance",
     "compute_and_cache": "neural_hpo.importance",
 }

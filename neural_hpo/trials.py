@@ -25,17 +25,10 @@ from optuna.distributions import (
 )
 from optuna.trial import FrozenTrial, TrialState
 
-#: Metrics the engine records on every trial, with the direction in which they improve.
-METRIC_DIRECTIONS: dict[str, str] = {
-    "loss": "minimize",
-    "accuracy": "maximize",
-    "precision": "maximize",
-    "recall": "maximize",
-    "f1": "maximize",
-    "latency_ms": "minimize",
-    "params": "minimize",
-    "size_mb": "minimize",
-}
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
+
+#: how Optuna names a trial's constraint values among its system attributes
+_CONSTRAINTS_PREFIX = "constraints:"
 
 
 @dataclass
@@ -57,6 +50,10 @@ class TrialSet:
     def complete(self) -> list[FrozenTrial]:
         """The trials that finished; failed, pruned and running ones carry no final value."""
         return [t for t in self.trials if t.state == TrialState.COMPLETE]
+
+    def feasible(self) -> list[FrozenTrial]:
+        """Complete trials that met every constraint of the study (all of them without any)."""
+        return [t for t in self.complete() if is_feasible(t)]
 
     def default_metric(self) -> str:
         """The first objective's name, or ``value`` for an unnamed single objective."""
@@ -116,8 +113,8 @@ class TrialSet:
         ]
 
     def best(self, metric: str) -> FrozenTrial | None:
-        """The complete trial with the best ``metric``."""
-        ts = self.with_metric(metric)
+        """The feasible complete trial with the best ``metric``."""
+        ts = [t for t in self.with_metric(metric) if is_feasible(t)]
         if not ts:
             return None
         sign = 1.0 if self.direction(metric) == "maximize" else -1.0
@@ -139,6 +136,12 @@ class TrialSet:
             for k, d in t.distributions.items():
                 out.setdefault(k, d)
         return out
+
+
+def is_feasible(trial: FrozenTrial) -> bool:
+    """Whether ``trial`` met every constraint it carries (Optuna: each value ≤ 0); a trial
+    without constraints is feasible."""
+    return all(v <= 0.0 for v in trial.constraints.values())
 
 
 def _is_number(v: Any) -> bool:
@@ -192,6 +195,7 @@ def trial_to_dict(
         "datetime_start": _iso(trial.datetime_start),
         "datetime_complete": _iso(trial.datetime_complete),
         "fail_reason": trial.system_attrs.get("fail_reason") or trial.user_attrs.get("fail_reason"),
+        "constraints": dict(trial.constraints),
     }
 
 
@@ -233,7 +237,10 @@ def _from_history(items: list[dict[str, Any]]) -> TrialSet:
                     params=dict(item.get("params", {})),
                     distributions=dists,
                     user_attrs=user_attrs,
-                    system_attrs={},
+                    system_attrs={
+                        f"{_CONSTRAINTS_PREFIX}{k}": float(v)
+                        for k, v in (item.get("constraints") or {}).items()
+                    },
                     intermediate_values={
                         int(k): float(v) for k, v in item.get("intermediate_values", {}).items()
                     },

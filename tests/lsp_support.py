@@ -84,6 +84,24 @@ async def until(predicate, timeout: float = 10.0, what: str = "condition"):
         await asyncio.sleep(0.02)
 
 
+async def lens_titles(lc: LanguageClient, uri: str) -> list[str]:
+    """The titles of the code lenses of ``uri``."""
+    lenses = await lc.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(uri)))
+    return [lens.command.title for lens in lenses]
+
+
+async def until_lens(lc: LanguageClient, uri: str, prefix: str, timeout: float = 30.0) -> list[str]:
+    """The lens titles of ``uri`` once one of them starts with ``prefix``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        titles = await lens_titles(lc, uri)
+        if any(t.startswith(prefix) for t in titles):
+            return titles
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no lens {prefix!r} in {titles}")
+        await asyncio.sleep(0.2)
+
+
 def open_doc(lc: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
     """Open ``path`` (its text on disk unless ``text`` is given) and return its URI."""
     uri = uri_of(path)
@@ -123,6 +141,23 @@ def pos(text: str, needle: str, delta: int = 0) -> T.Position:
     line = text.count("\n", 0, i)
     col_text = text[text.rfind("\n", 0, i) + 1 : i]
     return T.Position(line, len(col_text.encode("utf-16-le")) // 2)
+
+
+def apply(text: str, edit: T.WorkspaceEdit) -> str:
+    """Apply a single-document workspace edit to ``text`` (edits in reverse order)."""
+    (doc_edit,) = edit.document_changes
+    lines = text.splitlines(keepends=True)
+
+    def offset(p: T.Position) -> int:
+        line = lines[p.line] if p.line < len(lines) else ""
+        units = line.encode("utf-16-le")[: 2 * p.character].decode("utf-16-le")
+        return sum(len(x) for x in lines[: p.line]) + len(units)
+
+    for e in sorted(
+        doc_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    return text
 
 
 SEED = """network MyModel {

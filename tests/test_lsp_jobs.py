@@ -1,38 +1,70 @@
-"""HPO runs launched through the code lens command: progress begin/report/end, cancel, refused
-arguments. A stand-in engine (``data/fake_engine.py`` as ``neural.python``) prints the events;
-``test_real_run`` drives the real engine once it is installed."""
+"""HPO runs launched through the language server's commands with the real engine: progress
+begin/report/end and the status lens refresh, cancel (the child exits, finished trials stay and
+the CLI resumes the study), arguments refused before any process starts, and argv built from the
+flags ``neural-hpo run`` has."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
-import shutil
+import subprocess
 import sys
 
+import optuna
 import pytest
 import pytest_asyncio
-from lsp_support import ROOT, SEED, diagnostics, open_doc, start, stop, until
+from lsp_support import (
+    ROOT,
+    SEED,
+    diagnostics,
+    lens_titles,
+    open_doc,
+    server_env,
+    start,
+    stop,
+    until,
+    until_lens,
+)
 from lsprotocol import types as T
+from neural_hpo_server import engine_cli
+from optuna.trial import TrialState
 from pygls.exceptions import JsonRpcInvalidParams
 
+from neural_hpo.engine.study import WORKER_PREFIX
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-FAKE = str(ROOT / "tests" / "data" / "fake_engine.py")
+PROBE = (ROOT / "tests" / "data" / "import_probe.neural").read_text()
+RUN = {"epochs": 1, "dataset": "digits"}
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("jobs")
     (ws / "seed.neural").write_text(SEED)
-    (ws / "other.neural").write_text(SEED.replace("MyModel", "Other"))
+    (ws / "probe.neural").write_text(PROBE)
+    (ws / "other.neural").write_text(PROBE.replace("Probe", "Other"))
     return ws
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(workspace):
-    lc = await start(workspace, settings={"python": FAKE, "defaultTrials": 3})
+    lc = await start(workspace)
     yield lc
     await stop(lc)
+
+
+def storage(workspace) -> str:
+    return f"sqlite:///{workspace / '.neural-hpo' / 'studies.db'}"
+
+
+def study_of(workspace, network: str) -> optuna.Study:
+    (summary,) = [
+        s
+        for s in optuna.get_all_study_summaries(storage(workspace))
+        if s.user_attrs.get("network") == network
+    ]
+    return optuna.load_study(study_name=summary.study_name, storage=storage(workspace))
 
 
 async def lens_command(lc, uri: str, title: str) -> T.Command:
@@ -40,53 +72,73 @@ async def lens_command(lc, uri: str, title: str) -> T.Command:
     return next(lens.command for lens in lenses if lens.command.title == title)
 
 
-def progress_kinds(lc, token) -> list[str]:
-    return [p.kind for p in lc.progress_reports.get(token, [])]
+def progress(lc, token) -> list:
+    return lc.progress_reports.get(token, [])
 
 
-async def test_run_from_code_lens_reports_progress(client, workspace) -> None:
-    uri = open_doc(client, workspace / "seed.neural")
+def kinds(lc, token) -> list[str]:
+    return [p.kind for p in progress(lc, token)]
+
+
+@pytest.mark.slow
+async def test_real_run(client, workspace) -> None:
+    uri = open_doc(client, workspace / "probe.neural")
     await diagnostics(client, uri)
     cmd = await lens_command(client, uri, "▶ Run HPO")
-    result = await client.workspace_execute_command_async(
-        T.ExecuteCommandParams(cmd.command, cmd.arguments)
-    )
+    args = [*cmd.arguments, 2, None, RUN]
+    result = await client.workspace_execute_command_async(T.ExecuteCommandParams(cmd.command, args))
     token = f"neural-hpo/{result['job']}"
-    await until(lambda: "end" in progress_kinds(client, token), 20, "progress end")
-    kinds = progress_kinds(client, token)
-    assert kinds[0] == "begin" and kinds.count("report") == 3 and kinds[-1] == "end"
-    last_report = [p for p in client.progress_reports[token] if p.kind == "report"][-1]
-    assert (
-        last_report.message == "trial 3/3 · best accuracy 0.8333" and last_report.percentage == 100
-    )
-    argv = json.loads((workspace / ".neural-hpo" / "studies.db.argv").read_text())
-    assert argv[1:5] == ["-m", "neural_hpo.cli", "run", str(workspace / "seed.neural")]
-    assert argv[argv.index("--network") + 1] == "MyModel" and "--json-events" in argv
-    assert client.refreshes["codeLens"] > 0
+    await until(lambda: "end" in kinds(client, token), 120, "the real run to end")
+    assert kinds(client, token) == ["begin", "report", "report", "end"]
+    reports = [p for p in progress(client, token) if p.kind == "report"]
+    assert [r.percentage for r in reports] == [50, 100]
+    assert re.fullmatch(r"trial 2/2 · best accuracy 0\.\d+", reports[-1].message)
+    assert progress(client, token)[-1].message == f"finished: {reports[-1].message}"
+    study = study_of(workspace, "Probe")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    before = client.refreshes["codeLens"]
+    titles = await until_lens(client, uri, "2 trials · best accuracy")
+    assert "▶ Run HPO" in titles and "Open report" in titles
+    assert client.refreshes["codeLens"] >= before > 1
 
 
-async def test_cancel_interrupts_the_child(client, workspace) -> None:
+@pytest.mark.slow
+async def test_cancel_keeps_finished_trials_and_the_cli_resumes(client, workspace) -> None:
     uri = open_doc(client, workspace / "other.neural")
     await diagnostics(client, uri)
-    args = {"uri": uri, "network": "Other", "trials": 500, "options": {"epochs": 1}}
+    args = {"uri": uri, "network": "Other", "trials": 100, "options": RUN}
     result = await client.workspace_execute_command_async(
         T.ExecuteCommandParams("neural.runHpo", [args])
     )
     token = f"neural-hpo/{result['job']}"
-    await until(lambda: "report" in progress_kinds(client, token), 20, "a first trial")
-    status = [
-        lens.command.title
-        for lens in await client.text_document_code_lens_async(
-            T.CodeLensParams(T.TextDocumentIdentifier(uri))
-        )
-    ]
-    assert "■ Cancel" in status and any(t.startswith("trial ") for t in status)
+    await until(lambda: "report" in kinds(client, token), 120, "a first finished trial")
+    titles = await lens_titles(client, uri)
+    assert "■ Cancel" in titles and any(t.startswith("trial ") for t in titles)
     await client.workspace_execute_command_async(
         T.ExecuteCommandParams("neural.cancelHpo", [uri, "Other"])
     )
-    await until(lambda: "end" in progress_kinds(client, token), 20, "progress end")
-    end = client.progress_reports[token][-1]
-    assert end.message.startswith("cancelled after")
+    await until(lambda: "end" in kinds(client, token), 30, "progress end")
+    assert progress(client, token)[-1].message.startswith("cancelled after")
+
+    study = study_of(workspace, "Other")
+    workers = study._storage.get_study_system_attrs(study._study_id)  # as the engine keeps them
+    pids = [int(k.rsplit(":", 1)[1]) for k in workers if k.startswith(WORKER_PREFIX)]
+    assert len(pids) == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert 1 <= len(complete) < 100
+
+    argv = [sys.executable, "-m", "neural_hpo.cli", "run", str(workspace / "other.neural")]
+    argv += ["--trials", "1", "--epochs", "1", "--storage", storage(workspace)]
+    done = subprocess.run(argv, env=server_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"study {study.study_name}: " in done.stdout
+    resumed = optuna.load_study(study_name=study.study_name, storage=storage(workspace))
+    states = [t.state for t in resumed.trials]
+    assert states.count(TrialState.COMPLETE) == len(complete) + 1
+    # a trial interrupted before its objective ran stays RUNNING until the resume fails it
+    assert TrialState.RUNNING not in states
 
 
 REFUSED = [
@@ -96,9 +148,15 @@ REFUSED = [
     (["URI", "MyModel", "local", 0], "trials must be"),
     (["URI", "MyModel", "local", 5, "annealing"], "sampler must be"),
     (["URI", "MyModel", "local", 5, "tpe", {"shell": "rm -rf /"}], "unknown option"),
+    (["URI", "MyModel", "local", 5, "tpe", {"resume": True}], "unknown option"),
     (["URI", "MyModel", "local", 5, "tpe", {"dataset": "--storage=x"}], "not allowed"),
+    (["URI", "MyModel", "local", 5, "tpe", {"metric": "acc"}], "option metric takes one of"),
+    (["URI", "MyModel", "local", 5, "tpe", {"epochs": "1"}], "option epochs takes int"),
+    (["URI", "MyModel", "local", 5, "tpe", {"pruning": 1}], "option pruning takes true"),
     ([{"uri": "URI", "network": "MyModel", "extra": 1}], "unknown argument"),
 ]
+if not engine_cli.has_flag("--ray"):
+    REFUSED.append((["URI", "MyModel", "ray"], "needs `neural-hpo run --ray`"))
 
 
 @pytest.mark.parametrize(("args", "message"), REFUSED)
@@ -106,7 +164,7 @@ async def test_refused_arguments(client, workspace, args, message) -> None:
     uri = open_doc(client, workspace / "seed.neural")
     await diagnostics(client, uri)
     args = json.loads(json.dumps(args).replace('"URI"', json.dumps(uri)))
-    with pytest.raises(JsonRpcInvalidParams, match=message):
+    with pytest.raises(JsonRpcInvalidParams, match=re.escape(message)):
         await client.workspace_execute_command_async(T.ExecuteCommandParams("neural.runHpo", args))
 
 
@@ -131,25 +189,3 @@ async def test_report_request_reads_an_object_in_any_key_order(client, tmp_path)
         await client.protocol.send_request_async(
             "neural/report", {"network": "MyModel", "uri": uri}
         )
-
-
-ENGINE = importlib.util.find_spec("neural_hpo.cli.run") is not None
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not ENGINE, reason="the HPO engine (neural-hpo run) is not merged yet")
-async def test_real_run(tmp_path) -> None:
-    shutil.copy(ROOT / "tests" / "data" / "import_probe.neural", tmp_path / "probe.neural")
-    lc = await start(tmp_path, settings={"python": sys.executable})
-    try:
-        uri = open_doc(lc, tmp_path / "probe.neural")
-        await diagnostics(lc, uri)
-        cmd = await lens_command(lc, uri, "▶ Run HPO")
-        args = [*cmd.arguments, 2, "tpe", {"epochs": 1, "dataset": "digits"}]
-        result = await lc.workspace_execute_command_async(T.ExecuteCommandParams(cmd.command, args))
-        token = f"neural-hpo/{result['job']}"
-        await until(lambda: "end" in progress_kinds(lc, token), 240, "the real run to end")
-        assert progress_kinds(lc, token).count("report") == 2
-        await until(lambda: lc.refreshes["codeLens"] > 1, 30, "a status lens refresh")
-    finally:
-        await stop(lc)

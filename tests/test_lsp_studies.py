@@ -1,34 +1,37 @@
-"""What the editor shows from a real stored study: status lens and its refresh, hover with the
-best value (and importance once ``neural_hpo.importance`` is installed), inlay hints, "fix to best
-value" and "narrow range" code actions applied as workspace edits, applyBestValues."""
+"""What the editor shows from a stored study of 20 synthetic trials (cheaper than the engine for
+what needs many trials): status lens and its refresh when trials are added outside the server,
+hover with the best value, inlay hints, "fix to best value" and "narrow range" code actions
+applied as workspace edits, applyBestValues. ``test_lsp_real_study`` covers a study the engine
+wrote, importance included."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
+import warnings
 
 import optuna
 import pytest
 import pytest_asyncio
-from lsp_support import SEED, diagnostics, open_doc, pos, start, stop
+from lsp_support import SEED, apply, diagnostics, open_doc, pos, start, stop, until_lens
 from lsprotocol import types as T
 
 from neural_hpo.dsl.analysis import analyze
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-IMPORTANCE = importlib.util.find_spec("neural_hpo.importance") is not None
 
 
 def add_trials(url: str, n: int, seed: int = 0) -> optuna.Study:
-    """A study of MyModel with the attributes the engine writes; accuracy grows with units."""
+    """A study of MyModel with what the server reads of the engine's studies (objective names,
+    ``network`` and ``metric`` attributes); accuracy grows with units."""
     space = analyze(SEED).spaces["MyModel"]
     study = optuna.create_study(
         study_name="MyModel-1", storage=url, direction="maximize", load_if_exists=True
     )
-    study.set_metric_names(["accuracy"])
+    with warnings.catch_warnings():  # as the engine does: stable, still labelled experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(["accuracy"])
     study.set_user_attr("network", "MyModel")
     study.set_user_attr("metric", "accuracy")
-    study.set_user_attr("n_trials", 30)
     rng = random.Random(seed + len(study.trials))
     dists = space.to_optuna()
     for _ in range(n):
@@ -66,32 +69,10 @@ async def client(workspace):
     await stop(lc)
 
 
-async def lens_titles(lc, uri: str) -> list[str]:
-    lenses = await lc.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(uri)))
-    return [lens.command.title for lens in lenses]
-
-
-def apply(text: str, edit: T.WorkspaceEdit) -> str:
-    """Apply a single-document workspace edit to ``text`` (edits in reverse order)."""
-    (doc_edit,) = edit.document_changes
-    lines = text.splitlines(keepends=True)
-
-    def offset(p: T.Position) -> int:
-        line = lines[p.line] if p.line < len(lines) else ""
-        units = line.encode("utf-16-le")[: 2 * p.character].decode("utf-16-le")
-        return sum(len(x) for x in lines[: p.line]) + len(units)
-
-    for e in sorted(
-        doc_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
-    ):
-        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
-    return text
-
-
 async def test_status_lens_hover_and_hints(client, workspace) -> None:
     uri = open_doc(client, workspace / "seed.neural")
     await diagnostics(client, uri)
-    titles = await until_titles(client, uri, "trial 20/30")
+    titles = await until_lens(client, uri, "20 trials · best accuracy")
     assert "Open report" in titles
     best = optuna.load_study(
         study_name="MyModel-1", storage=f"sqlite:///{workspace / '.neural-hpo' / 'studies.db'}"
@@ -110,24 +91,10 @@ async def test_status_lens_hover_and_hints(client, workspace) -> None:
     assert f"best: {best.params['dense_1.units']}" in [h.label for h in hints]
 
 
-async def until_titles(lc, uri: str, prefix: str, timeout: float = 15.0) -> list[str]:
-    titles: list[str] = []
-
-    async def poll() -> bool:
-        titles[:] = await lens_titles(lc, uri)
-        return any(t.startswith(prefix) for t in titles)
-
-    deadline = __import__("time").monotonic() + timeout
-    while not await poll():
-        assert __import__("time").monotonic() < deadline, f"no lens {prefix!r} in {titles}"
-        await __import__("asyncio").sleep(0.2)
-    return titles
-
-
 async def test_fix_and_narrow_code_actions(client, workspace) -> None:
     uri = open_doc(client, workspace / "seed.neural")
     await diagnostics(client, uri)
-    await until_titles(client, uri, "trial ")
+    await until_lens(client, uri, "20 trials")
     td = T.TextDocumentIdentifier(uri)
     at_units = T.Range(pos(SEED, "hpo(categorical: [64"), pos(SEED, "hpo(categorical: [64"))
     actions = await client.text_document_code_action_async(
@@ -152,7 +119,7 @@ async def test_fix_and_narrow_code_actions(client, workspace) -> None:
 async def test_apply_best_values_command(client, workspace) -> None:
     uri = open_doc(client, workspace / "seed.neural")
     await diagnostics(client, uri)
-    await until_titles(client, uri, "trial ")
+    await until_lens(client, uri, "20 trials")
     result = await client.workspace_execute_command_async(
         T.ExecuteCommandParams("neural.applyBestValues", [uri, "MyModel"])
     )
@@ -166,26 +133,5 @@ async def test_status_lens_refreshes_when_the_cli_adds_trials(client, workspace)
     await diagnostics(client, uri)
     before = client.refreshes["codeLens"]
     add_trials(f"sqlite:///{workspace / '.neural-hpo' / 'studies.db'}", 3, seed=1)
-    await until_titles(client, uri, "trial 23/30", timeout=30)
+    await until_lens(client, uri, "23 trials", timeout=30)
     assert client.refreshes["codeLens"] > before
-
-
-@pytest.mark.skipif(not IMPORTANCE, reason="neural_hpo.importance is not merged yet")
-async def test_hover_importance(client, workspace) -> None:
-    uri = open_doc(client, workspace / "seed.neural")
-    await diagnostics(client, uri)
-    td = T.TextDocumentIdentifier(uri)
-
-    async def hover_text() -> str:
-        h = await client.text_document_hover_async(
-            T.HoverParams(td, pos(SEED, "hpo(categorical: [64", 1))
-        )
-        return h.contents.value
-
-    text = ""
-    for _ in range(150):
-        text = await hover_text()
-        if "importance " in text and "±" in text:
-            break
-        await __import__("asyncio").sleep(0.2)
-    assert "importance " in text and "confidence" in text and "trials" in text

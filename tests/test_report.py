@@ -16,6 +16,8 @@ from _viz_studies import hostile, large, multi_objective, single_objective
 from optuna.trial import create_trial
 
 from neural_hpo.cli import main
+from neural_hpo.importance import cached_importance, compute_and_cache, importance
+from neural_hpo.trials import history
 from neural_hpo.visualization import create_optimization_report
 
 STRICT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -52,6 +54,38 @@ def test_report_has_summary_plots_importance_and_trials(study, tmp_path):
     assert "ValueError: diverged, loss is nan" in html
     assert "<script" not in html  # no nonce, no script
     _assert_clean_in_chromium(path, "Optimization history of accuracy")
+
+
+def test_importance_table_is_the_cached_importance_with_its_confidence(study, tmp_path):
+    path = create_optimization_report(study, metric="accuracy", output_path=tmp_path / "r.html")
+    html = path.read_text()
+    cached = cached_importance(study, "accuracy")  # what the language server's hovers read
+    assert cached is not None and cached == importance(study, "accuracy", "fanova")
+    table = html[html.index('<h2 id="importance">') : html.index('<h2 id="trials">')]
+    assert "<strong>fanova</strong> on 26 complete trials" in table
+    assert "Confidence: <strong>low</strong> — 26 trials; fanova needs 100+" in table
+    rows = re.findall(
+        r"<tr><td>(\w+)</td><td class=\"n\">([\d.]+)</td><td class=\"n\">([\d.]+)</td>", table
+    )
+    assert [name for name, _, _ in rows] == list(cached)
+    for name, value, std in rows:
+        assert (value, std) == (f"{cached[name]:.3f}", f"{cached.std[name]:.3f}")
+    assert "left out: 1 FAIL, 13 PRUNED" in table
+    figure = html[html.index("<strong>Parameter importance</strong>") :]
+    assert "fanova, 26 trials, low confidence" in figure[: figure.index("</figure>")]
+
+
+def test_report_reads_a_current_cached_result(tmp_path):
+    s = single_objective(n_trials=20, name="cached")
+    result = compute_and_cache(s, "accuracy")
+    result.importances = dict.fromkeys(result.importances, 0.0)  # a marker only the cache holds
+    entry = s.user_attrs["neural_hpo.importance:fanova:accuracy"]
+    s.set_user_attr("neural_hpo.importance:fanova:accuracy", {**entry, "result": result.to_json()})
+    zero_rows = re.compile(r'<tr><td>\w+</td><td class="n">0\.000</td>')
+    html = create_optimization_report(s, "accuracy", tmp_path / "c.html").read_text()
+    assert len(zero_rows.findall(html)) == len(result)
+    fresh = create_optimization_report(history(s), "accuracy", tmp_path / "h.html").read_text()
+    assert len(zero_rows.findall(fresh)) < len(result)  # trials without the study: computed
 
 
 def test_multi_objective_report_has_pareto_plot_and_table(tmp_path):

@@ -11,6 +11,9 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from optuna.trial import TrialState
 
+import neural_hpo
+from neural_hpo import importance as importance_package
+from neural_hpo.importance import importance
 from neural_hpo.trials import history
 from neural_hpo.visualization import (
     plot_contour,
@@ -108,30 +111,44 @@ def test_slice_has_a_panel_per_parameter(study):
     assert fig.get_suptitle() == "Slice plot of accuracy"
 
 
+def test_importance_figures_are_the_importance_packages():
+    for name in ("plot_param_importance", "plot_marginal_effects", "plot_interaction_heatmap"):
+        ours = getattr(importance_package, name)
+        assert getattr(neural_hpo.visualization, name) is ours
+        assert getattr(neural_hpo, name) is ours
+
+
 def test_marginal_effects_panel_per_parameter(study):
     fig = plot_marginal_effects(study, "accuracy", params=["learning_rate", "activation"])
     panels = _panels(fig)
     assert [ax.get_xlabel() for ax in panels] == ["learning_rate", "activation"]
     assert panels[0].get_xscale() == "log"
+    assert [t.get_text() for t in panels[1].get_xticklabels()] == ["relu", "tanh"]
+    assert panels[0].collections, "the ± std band over trees"
+    assert any(isinstance(c, ErrorbarContainer) for c in panels[1].containers)
     assert all(ax.get_ylabel() == "predicted accuracy" for ax in panels)
 
 
 def test_param_importance_bars_with_error_bars(study):
     fig = plot_param_importance(study, "accuracy")
     (ax,) = _panels(fig)
-    assert ax.get_title() == "Parameter importance for accuracy"
-    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(PARAMS)
-    assert len(ax.patches) == len(PARAMS)
+    result = importance(study, "accuracy")
+    assert ax.get_title().startswith("Importance for accuracy\nfanova, 26 trials, low confidence")
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(result)
+    assert [p.get_width() for p in ax.patches] == pytest.approx(list(result.values()))
     assert any(isinstance(c, ErrorbarContainer) for c in ax.containers)
 
 
 def test_interaction_heatmap_is_a_symmetric_matrix(study):
     fig = plot_interaction_heatmap(study, "accuracy")
     ax = _panels(fig)[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == PARAMS
-    h2 = ax.images[0].get_array()
-    assert np.allclose(h2, h2.T, equal_nan=True)
-    assert np.nanmin(h2) >= 0
+    result = importance(study, "accuracy", "fanova")
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(result)
+    assert sorted(result) == sorted(PARAMS)
+    fractions = ax.images[0].get_array()
+    assert np.allclose(fractions, fractions.T, equal_nan=True)
+    assert np.nanmin(fractions) >= 0
+    assert list(np.diag(fractions)) == pytest.approx([result.first_order[p] for p in result])
 
 
 def test_intermediate_values_marks_pruned_trials(study):
@@ -186,6 +203,7 @@ def test_empty_study_gives_an_explaining_figure():
         (lambda s: plot_contour(s, "learning_rate", "nope", "accuracy"), "y_param"),
         (lambda s: plot_contour(s, "nope", "dropout", "accuracy"), "x_param"),
         (lambda s: plot_slice(s, "accuracy", params=["nope"]), "params"),
+        (lambda s: plot_marginal_effects(s, "accuracy", params=["nope"]), "params"),
         (lambda s: plot_multi_objective_pareto(s, "loss", "nope"), "obj_y"),
         (lambda s: plot_parallel_coordinates(s, "accuracy", top_n=0), "top_n"),
     ],

@@ -8,8 +8,7 @@ import sys
 import time
 from typing import Any
 
-from neural_hpo.dsl.catalog import SAMPLERS
-from neural_hpo.trials import METRIC_DIRECTIONS
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, SAMPLERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,6 +13,7 @@ REQUIRED = object()
 
 #: value types an argument can take
 ArgType = str  # 'int' | 'float' | 'bool' | 'enum' | 'activation' | 'int_tuple' | 'shape' | 'str'
+#  | 'constraints' ({metric: "op bound"}, checked by checks.network)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ArgSpec:
             "int_tuple": "an int or a tuple of ints",
             "shape": "a tuple of ints",
             "str": "a string",
+            "constraints": 'metric bounds such as { latency_ms: "< 100" }',
         }[self.type]
         if self.low is not None and self.high is not None:
             lb = "(" if self.low_open else "["
@@ -205,6 +207,18 @@ METRICS: dict[str, str] = {
     "latency_ms": "inference time per sample in milliseconds",
     "params": "number of trainable parameters",
     "size_mb": "size of the parameters in MiB",
+}
+
+#: the direction in which each recorded metric improves
+METRIC_DIRECTIONS: dict[str, str] = {
+    "loss": "minimize",
+    "accuracy": "maximize",
+    "precision": "maximize",
+    "recall": "maximize",
+    "f1": "maximize",
+    "latency_ms": "minimize",
+    "params": "minimize",
+    "size_mb": "minimize",
 }
 
 _LR = ArgSpec(
@@ -556,6 +570,12 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
         ArgSpec("sampler", "enum", "the Optuna sampler", "tpe", choices=tuple(SAMPLERS)),
         ArgSpec("n_trials", "int", "trial budget of a study of this network", 20, low=1),
         ArgSpec("seed", "int", "random seed of data split, initialisation and sampler", 0, low=0),
+        ArgSpec(
+            "constraints",
+            "constraints",
+            'bounds a trial must meet to count, e.g. { latency_ms: "< 100" }',
+            None,
+        ),
     )
 }
 

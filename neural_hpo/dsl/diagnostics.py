@@ -60,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E313": (Severity.ERROR, "invalid device"),
     "E314": (Severity.ERROR, "unknown metric"),
     "E315": (Severity.ERROR, "unknown sampler"),
+    "E316": (Severity.ERROR, "malformed constraint"),
     # shapes
     "E401": (Severity.ERROR, "empty output at some corner of the search space"),
     "E402": (Severity.ERROR, "layer input of the wrong rank"),

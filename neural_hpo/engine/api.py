@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
+from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
+from neural_hpo.multiobjective.objectives import resolve_directions
 from neural_hpo.storage import resolve_storage
-from neural_hpo.trials import METRIC_DIRECTIONS, history
+from neural_hpo.trials import history, is_feasible, trial_to_dict
 
 from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
@@ -35,9 +39,11 @@ from .workers import WorkerSpec, run_processes, run_worker
 class OptimizationResult(dict):
     """The best parameters by DSL name, plus ``'_study'`` and ``'_trials_history'`` entries.
 
-    Attributes: ``study``, ``trials_history``, ``best_value``, ``best_trial`` and, for several
-    objectives, ``best_trials`` (the Pareto front; the parameters are those of the front's best
-    trial on the first objective).
+    Attributes: ``study``, ``trials_history``, ``best_value``, ``best_trial``, ``best_trials``
+    (for several objectives the Pareto front; the parameters are those of the front's best
+    trial on the first objective) and ``pareto_front`` (also ``'_pareto_front'``: each front
+    trial's number, parameters, objective values and metrics). Trials that broke a constraint
+    are in none of them.
     """
 
     def __init__(self, study: optuna.Study):
@@ -51,9 +57,12 @@ class OptimizationResult(dict):
             sign = 1 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else -1
             self.best_trial = max(self.best_trials, key=lambda t: sign * t.values[0])
         self.best_value = self.best_trial.values[0]
+        names = study.metric_names or ["value"]
+        self.pareto_front = [_front_entry(t, names) for t in self.best_trials]
         super().__init__(self.best_trial.params)
         self["_study"] = study
         self["_trials_history"] = self.trials_history
+        self["_pareto_front"] = self.pareto_front
 
     @property
     def params(self) -> dict[str, Any]:
@@ -62,6 +71,28 @@ class OptimizationResult(dict):
 
     def __repr__(self) -> str:
         return f"{self.params!r} (best {self.best_value:.4g}, study {self.study.study_name!r})"
+
+
+def _front_entry(trial: FrozenTrial, names: Sequence[str]) -> dict[str, Any]:
+    entry = trial_to_dict(trial, names)
+    return {
+        "number": trial.number,
+        "params": entry["params"],
+        "values": dict(zip(names, trial.values)),
+        "metrics": entry["metrics"],
+    }
+
+
+class NoFeasibleTrialError(RuntimeError):
+    """Trials completed, but none met the constraints; ``.study`` holds them all."""
+
+    def __init__(self, study: optuna.Study):
+        self.study = study
+        bounds = study.user_attrs.get("constraints") or []
+        super().__init__(
+            f"no complete trial of study {study.study_name!r} met the constraints "
+            f"({', '.join(bounds)}): relax them or run more trials"
+        )
 
 
 class NoCompletedTrialError(RuntimeError):
@@ -81,15 +112,25 @@ class NoCompletedTrialError(RuntimeError):
 
 
 def _metric_names(metric: str, objectives: Sequence[str] | None) -> list[str]:
-    names = list(objectives) if objectives else [metric]
-    unknown = [m for m in names if m not in METRIC_DIRECTIONS]
-    if unknown:
-        raise ValueError(
-            f"unknown metric(s) {', '.join(unknown)}: use {', '.join(METRIC_DIRECTIONS)}"
+    """The objectives' names (checked with their directions), else the single ``metric``."""
+    if objectives:
+        return list(objectives)
+    if metric not in METRIC_DIRECTIONS:
+        raise ValueError(f"unknown metric {metric!r}: use {', '.join(METRIC_DIRECTIONS)}")
+    return [metric]
+
+
+def _pruner(enable_pruning: bool, pruner: str | None, n_objectives: int) -> str:
+    """The pruner; with several objectives none, with a warning (Optuna cannot prune them)."""
+    name = pruner_name(enable_pruning, pruner)
+    if name != "none" and n_objectives > 1:
+        warnings.warn(
+            f"pruning ({name}) is switched off: Optuna cannot prune a study with several objectives",
+            UserWarning,
+            stacklevel=3,
         )
-    if len(set(names)) != len(names):
-        raise ValueError(f"objectives repeat a metric: {names}")
-    return names
+        return "none"
+    return name
 
 
 def optimize_and_return(
@@ -117,13 +158,18 @@ def optimize_and_return(
     allow_space_change: bool = False,
     objective_fn: ObjectiveFn | None = None,
     on_event: EventHandler | None = None,
+    directions: Sequence[str] | None = None,
+    constraints: Mapping[str, str] | Sequence[Constraint] | None = None,
 ) -> OptimizationResult:
     """Run a study of the network in ``config`` (DSL text or a ``.neural`` path) and return the
     best parameters.
 
     ``n_trials`` trials run in this call (default: the DSL's ``n_trials``), across ``n_jobs``
     worker processes. ``objectives=[...]`` with several metrics optimizes all of them (directions
-    from METRIC_DIRECTIONS); otherwise ``metric`` is optimized. ``study_name`` resumes a stored
+    from METRIC_DIRECTIONS unless ``directions`` says otherwise; pruning is then switched off with
+    a warning); otherwise ``metric`` is optimized. ``constraints`` (``{'latency_ms': '< 100'}``,
+    default: the DSL's ``training.constraints``) bound recorded metrics: infeasible trials are
+    never the best nor on the front. ``study_name`` resumes a stored
     study (default: network name + a hash of source, objectives and sampler, so rerunning a file
     with the same settings resumes). ``objective_fn``
     replaces the objective (same signature as ``objective``). ``on_event`` receives study
@@ -138,7 +184,13 @@ def optimize_and_return(
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
     names = _metric_names(metric, objectives)
+    dirs = resolve_directions(names, directions)
     loaded = load_network(config, network)
+    bounds = parse_constraints(
+        constraints if constraints is not None else training_value(loaded.network, "constraints"),
+        METRIC_DIRECTIONS,
+        arg="constraints" if constraints is not None else "training.constraints",
+    )
     n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
     if n_trials < 1:
         raise ValueError(f"n_trials must be at least 1, not {n_trials}")
@@ -149,7 +201,7 @@ def optimize_and_return(
         sampler=sampler_name(sampler, loaded.network),
         seed=seed,
         n_objectives=len(names),
-        pruner=pruner_name(enable_pruning, pruner),
+        pruner=_pruner(enable_pruning, pruner, len(names)),
     )
     fn = objective_fn or functools.partial(
         objective,
@@ -172,19 +224,20 @@ def optimize_and_return(
             seed=seed,
             limit=limit,
         )
-    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare)
+    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare, bounds)
     if prepare is not None:
         prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
     study = open_study(
         open_storage(url),
-        study_name or default_study_name(loaded, names, plan.sampler),
+        study_name or default_study_name(loaded, names, plan.sampler, dirs, bounds),
         loaded,
         names,
-        [METRIC_DIRECTIONS[m] for m in names],
+        dirs,
         plan.make_sampler(loaded.space),
         plan.make_pruner(),
         allow_space_change=allow_space_change,
+        constraints=[str(c) for c in bounds],
     )
     fail_orphaned_trials(study)
     deadline = None if timeout is None else time.time() + timeout
@@ -196,8 +249,11 @@ def optimize_and_return(
     else:
         with StudyWatcher(study, n_trials, on_event, first_number=first):
             _run(study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first)
-    if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
+    trials = study.get_trials(deepcopy=False)
+    if not any(t.state == TrialState.COMPLETE for t in trials):
         raise NoCompletedTrialError(study)
+    if not any(t.state == TrialState.COMPLETE and is_feasible(t) for t in trials):
+        raise NoFeasibleTrialError(study)
     return OptimizationResult(study)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from neural_hpo.trials import is_feasible
+
 Event = dict[str, Any]
 EventHandler = Callable[[Event], None]
 
@@ -91,8 +93,11 @@ class StudyWatcher:
                 self._emit("best_changed", t)
 
     def _track_best(self, t: FrozenTrial) -> bool:
-        """Whether ``t`` is a complete trial better than the best so far (it becomes the best)."""
+        """Whether ``t`` is a complete feasible trial better than the best so far (it becomes the
+        best)."""
         if not self.single or t.state != TrialState.COMPLETE or t.value is None:
+            return False
+        if not is_feasible(t):
             return False
         best = self.best_value
         if best is not None and (t.value <= best if self.maximize else t.value >= best):

@@ -2,7 +2,7 @@
 
 ``objective(trial, config, dataset_name, backend, device)`` is the seed's public objective;
 other engineers (multi-objective, Ray) call it too. Metrics are recorded as trial user attributes
-named as in ``neural_hpo.trials.METRIC_DIRECTIONS``.
+named as in ``neural_hpo.dsl.catalog.METRIC_DIRECTIONS``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import torch
 
 from neural_hpo.dsl.model import HpoSpec, Network
 from neural_hpo.dsl.space import materialize
+from neural_hpo.multiobjective.constraints import Constraint, record_constraints
 
 from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
@@ -173,7 +174,8 @@ ObjectiveFn = Callable[..., Any]
 @dataclass
 class TrialRunner:
     """What a worker calls per trial: the objective with its fixed arguments, guarded so that a
-    failure records its reason on the trial. Picklable, for spawned worker processes."""
+    failure records its reason on the trial, then the trial's constraint values (from the metrics
+    the objective recorded, before Optuna finishes the trial). Picklable, for spawned workers."""
 
     fn: ObjectiveFn
     config: str
@@ -181,10 +183,13 @@ class TrialRunner:
     backend: str
     device: str
     warm_up: Callable[[], None] | None = None  # run once per worker before its first trial
+    constraints: tuple[Constraint, ...] = ()
 
     def __call__(self, trial: optuna.Trial) -> Any:
         try:
-            return self.fn(trial, self.config, self.dataset_name, self.backend, self.device)
+            values = self.fn(trial, self.config, self.dataset_name, self.backend, self.device)
+            record_constraints(trial, self.constraints)
+            return values
         except optuna.TrialPruned:
             raise
         except Exception as exc:

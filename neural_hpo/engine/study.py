@@ -26,6 +26,7 @@ import sqlalchemy
 from optuna.trial import TrialState
 
 from neural_hpo.storage import resolve_storage
+from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
 
@@ -58,10 +59,20 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def default_study_name(loaded: LoadedNetwork, metric_names: Sequence[str], sampler: str) -> str:
+def default_study_name(
+    loaded: LoadedNetwork,
+    metric_names: Sequence[str],
+    sampler: str,
+    directions: Sequence[str] = (),
+    constraints: Sequence[object] = (),
+) -> str:
     """Network name and a short hash of source, objectives and sampler: rerunning an unchanged
-    file with the same settings resumes its study; another sampler or metric starts its own."""
-    key = "\0".join([loaded.source_hash, *metric_names, sampler])
+    file with the same settings resumes its study; another sampler or metric starts its own.
+    Directions against a metric's nature and constraints join the hash only when present, so
+    the names of studies without them do not change."""
+    natural = [METRIC_DIRECTIONS.get(m) for m in metric_names]
+    unusual = list(directions) if directions and list(directions) != natural else []
+    key = "\0".join([loaded.source_hash, *metric_names, sampler, *unusual, *map(str, constraints)])
     return f"{loaded.network.name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
@@ -75,11 +86,12 @@ def open_study(
     pruner: optuna.pruners.BasePruner,
     *,
     allow_space_change: bool = False,
+    constraints: Sequence[str] = (),
 ) -> optuna.Study:
     """Create the study, or resume it when it exists and its search space is unchanged.
 
     Raises SpaceChangedError when the space differs (unless ``allow_space_change``) and
-    ValueError when the stored objectives differ.
+    ValueError when the stored objectives or constraints (``["latency_ms < 100"]``) differ.
     """
     exists = study_name in optuna.get_all_study_names(storage)
     study = optuna.create_study(
@@ -93,6 +105,12 @@ def open_study(
     signature = loaded.space.signature()
     if exists:
         _check_resume(study, signature, metric_names, directions, allow_space_change)
+        stored = study.user_attrs.get("constraints", [])
+        if list(stored) != list(constraints):
+            raise ValueError(
+                f"study {study.study_name!r} was run with constraints {stored or 'none'}; this "
+                f"run asks for {list(constraints) or 'none'}: use another study_name"
+            )
     else:
         with warnings.catch_warnings():  # stable in practice; Optuna still labels it experimental
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -101,6 +119,8 @@ def open_study(
         study.set_user_attr(
             "metric", metric_names[0] if len(metric_names) == 1 else list(metric_names)
         )
+        if constraints:
+            study.set_user_attr("constraints", list(constraints))
     attrs = study.user_attrs
     if attrs.get("space_signature") != signature:
         study.set_user_attr("space_signature", signature)

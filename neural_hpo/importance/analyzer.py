@@ -9,7 +9,12 @@ from matplotlib.figure import Figure
 from neural_hpo.importance.bootstrap import bootstrap
 from neural_hpo.importance.core import DEFAULT_METHOD, check_method, importance
 from neural_hpo.importance.encoding import encode
-from neural_hpo.importance.plots import bar_chart, interaction_heatmap, marginal_effects, subtitle
+from neural_hpo.importance.plots import (
+    bar_chart,
+    plot_interaction_heatmap,
+    plot_marginal_effects,
+    subtitle,
+)
 from neural_hpo.importance.result import ImportanceResult
 from neural_hpo.trials import load_trials
 
@@ -46,11 +51,11 @@ class ParameterImportanceAnalyzer:
 
     def plot_interaction_heatmap(self, trials: Any, target_metric: str) -> Figure:
         """Pairwise interaction strength from fANOVA, main effects on the diagonal."""
-        return interaction_heatmap(self.analyze_with_fanova(trials, target_metric))
+        return plot_interaction_heatmap(trials, target_metric, self.seed)
 
     def plot_marginal_effects(self, trials: Any, target_metric: str) -> Figure:
         """How the metric moves with each parameter, averaged over the others, with a band."""
-        return marginal_effects(encode(load_trials(trials), target_metric), self.seed)
+        return plot_marginal_effects(trials, target_metric, seed=self.seed)
 
 
 class BayesianParameterImportance:

@@ -33,6 +33,9 @@ from neural_hpo.importance.result import Estimate
 N_TREES = 64
 N_PAIR_TREES = 16
 N_POINTS = 2**13
+#: most trials a forest is fitted on; larger studies use a random subset of this many, since
+#: deep trees grow with the trials and pairwise grids with their square (10,000 trials: 10 s)
+MAX_TRIALS = 3000
 
 
 @dataclass
@@ -195,8 +198,17 @@ def fanova(
     return Estimate(first, first_std, None, first, first_std, pairwise=pairwise)
 
 
+def subsample(X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``MAX_TRIALS`` rows of ``X, y``, drawn without replacement."""
+    if len(y) <= MAX_TRIALS:
+        return X, y
+    rows = np.random.default_rng(seed).choice(len(y), MAX_TRIALS, replace=False)
+    return X[rows], y[rows]
+
+
 def fanova_importance(X: np.ndarray, y: np.ndarray, seed: int) -> Estimate:
     """fANOVA of a forest fitted to ``X, y``, with the held-out R² of the same kind of forest."""
+    X, y = subsample(X, y, seed)
     p = X.shape[1]
     forest = make_forest(p, len(y), seed).fit(X, y)
     estimate = fanova(forest, p, seed)
@@ -208,6 +220,7 @@ def marginal_curves(
     X: np.ndarray, y: np.ndarray, grid: np.ndarray, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each feature's marginal effect at unit positions ``grid``: mean and std across trees."""
+    X, y = subsample(X, y, seed)
     p = X.shape[1]
     trees = forest_trees(make_forest(p, len(y), seed).fit(X, y), p)
     curves = np.array([[t.marginal_at(i, grid) for i in range(p)] for t in trees])

@@ -1,5 +1,9 @@
-"""Importance figures. Each returns a matplotlib ``Figure`` built without pyplot, so plotting
-needs no display and leaves no global state behind; save it with ``fig.savefig(path)``."""
+"""Importance figures: the bars, the fANOVA interaction heatmap and the marginal effects.
+
+These are the only implementations; ``neural_hpo.visualization`` and the HTML report re-export
+and reuse them, so a figure always shows the numbers ``importance`` returns. Each returns a
+matplotlib ``Figure`` built without pyplot, so plotting needs no display and leaves no global
+state behind; save it with ``fig.savefig(path)``."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from neural_hpo.importance.core import DEFAULT_METHOD, importance, subproblems
-from neural_hpo.importance.encoding import Encoded, ParamSpace
+from neural_hpo.importance.encoding import Encoded, ParamSpace, encode
 from neural_hpo.importance.fanova import marginal_curves
 from neural_hpo.importance.result import ImportanceResult
+from neural_hpo.labels import short
+from neural_hpo.trials import load_trials
 
 GRID = 101
 
@@ -45,7 +51,7 @@ def bar_chart(
             capsize=3,
             label=label,
         )
-    ax.set_yticks(ypos, names)
+    ax.set_yticks(ypos, [short(n) for n in names])
     ax.set_xlabel(xlabel)
     ax.set_xlim(left=0)
     ax.set_title(title, fontsize=9)
@@ -58,9 +64,18 @@ def plot_param_importance(
     trials: Any, metric: str, method: str = DEFAULT_METHOD, seed: int = 0
 ) -> Figure:
     """Importances of ``method`` with their std, titled with the confidence verdict."""
-    result = importance(trials, metric, method, seed)
-    title = f"Importance for {metric}\n{subtitle(result)}"
-    return bar_chart({method: (result.importances, result.std)}, title)
+    return importance_bars(importance(trials, metric, method, seed))
+
+
+def importance_bars(result: ImportanceResult) -> Figure:
+    """The bars of ``plot_param_importance`` for a result already computed (the report's)."""
+    title = f"Importance for {result.metric}\n{subtitle(result)}"
+    return bar_chart({result.method: (result.importances, result.std)}, title)
+
+
+def plot_interaction_heatmap(trials: Any, metric: str, seed: int = 0) -> Figure:
+    """fANOVA's main effects and pairwise interactions of ``metric`` as a heatmap."""
+    return interaction_heatmap(importance(trials, metric, "fanova", seed))
 
 
 def interaction_heatmap(result: ImportanceResult) -> Figure:
@@ -76,8 +91,9 @@ def interaction_heatmap(result: ImportanceResult) -> Figure:
     ax = fig.add_subplot()
     image = ax.imshow(matrix, cmap="viridis", vmin=0)
     fig.colorbar(image, ax=ax, label="fraction of variance")
-    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-    ax.set_yticks(range(len(names)), names)
+    labels = [short(n) for n in names]
+    ax.set_xticks(range(len(names)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), labels)
     for (i, k), v in np.ndenumerate(matrix):
         if np.isfinite(v):
             ax.text(k, i, f"{v:.2f}", ha="center", va="center", color="w", fontsize=8)
@@ -85,39 +101,57 @@ def interaction_heatmap(result: ImportanceResult) -> Figure:
     return fig
 
 
-def marginal_effects(data: Encoded, seed: int = 0) -> Figure:
+def plot_marginal_effects(
+    trials: Any, metric: str, params: list[str] | None = None, seed: int = 0
+) -> Figure:
+    """How ``metric`` moves with each parameter (or each of ``params``), the others averaged."""
+    return marginal_effects(encode(load_trials(trials), metric), seed, params)
+
+
+def marginal_effects(data: Encoded, seed: int = 0, params: list[str] | None = None) -> Figure:
     """Per parameter, the forest's marginal effect on the metric with a ± std band over trees.
 
-    Conditional parameters are drawn from the trials where they are active.
+    Conditional parameters are drawn from the trials where they are active. Log parameters get
+    a log axis, categorical ones a tick per choice.
     """
+    wanted = data.names if params is None else params
+    unknown = [p for p in wanted if p not in data.names]
+    if unknown:
+        raise KeyError(
+            f"params: no varying parameter {unknown[0]!r}; the trials vary {', '.join(data.names)}"
+        )
     grid = (np.arange(GRID) + 0.5) / GRID
-    panels: list[tuple[ParamSpace, np.ndarray, np.ndarray]] = []
+    curves: dict[str, tuple[ParamSpace, np.ndarray, np.ndarray]] = {}
     for rows, fit_cols, cols in subproblems(data):
+        if not any(data.names[c] in wanted for c in cols):
+            continue
         mean, std = marginal_curves(data.X[np.ix_(rows, fit_cols)], data.y[rows], grid, seed)
-        panels += [(data.spaces[c], mean[fit_cols.index(c)], std[fit_cols.index(c)]) for c in cols]
-    ncols = min(3, max(len(panels), 1))
-    nrows = -(-len(panels) // ncols)
+        for c in cols:
+            k = fit_cols.index(c)
+            curves[data.names[c]] = (data.spaces[c], mean[k], std[k])
+    ncols = min(3, max(len(wanted), 1))
+    nrows = -(-len(wanted) // ncols)
     fig = Figure(figsize=(4 * ncols, 3 * max(nrows, 1)), layout="tight")
-    for k, (space, mean, std) in enumerate(panels):
+    for k, name in enumerate(wanted):
         ax = fig.add_subplot(nrows, ncols, k + 1)
-        _marginal_panel(ax, space, grid, mean, std)
-        ax.set_ylabel(data.metric)
+        _marginal_panel(ax, grid, *curves[name])
+        ax.set_ylabel(f"predicted {data.metric}")
     fig.suptitle(f"Marginal effects on {data.metric} ({len(data.y)} trials)", fontsize=10)
     return fig
 
 
 def _marginal_panel(
-    ax: Any, space: ParamSpace, grid: np.ndarray, mean: np.ndarray, std: np.ndarray
+    ax: Any, grid: np.ndarray, space: ParamSpace, mean: np.ndarray, std: np.ndarray
 ) -> None:
     if space.kind == "categorical":
         centres = (np.arange(space.n_values) + 0.5) / space.n_values
         at = np.minimum(np.searchsorted(grid, centres), len(grid) - 1)
         ax.errorbar(range(space.n_values), mean[at], yerr=std[at], fmt="o", capsize=3)
-        ax.set_xticks(range(space.n_values), [str(c) for c in space.choices])
+        ax.set_xticks(range(space.n_values), [short(c) for c in space.choices])
     else:
         x = space.from_unit(grid)
         ax.plot(x, mean)
         ax.fill_between(x, mean - std, mean + std, alpha=0.3)
         if space.log:
             ax.set_xscale("log")
-    ax.set_xlabel(space.name)
+    ax.set_xlabel(short(space.name, 60))

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial
 
+from neural_hpo.labels import short
 from neural_hpo.trials import TrialSet, load_trials
 
 #: scatter points and lines beyond which a plot rasterizes them (keeps SVG small)
@@ -130,12 +131,6 @@ class ParamScale:
             )
             lo, hi = -0.5, len(self.choices) - 0.5
             getattr(ax, f"set_{axis}lim")(lo, hi)
-
-
-def short(value: Any, limit: int = 28) -> str:
-    """``value`` as a figure label, cut with an ellipsis so long names cannot crowd a plot out."""
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_real(v: Any) -> bool:

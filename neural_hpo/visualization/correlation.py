@@ -8,13 +8,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 
+from neural_hpo.labels import short
 from neural_hpo.visualization._common import (
     design_matrix,
     empty_figure,
     metric_data,
     new_figure,
     param_scales,
-    short,
 )
 
 #: above this many variables the cells are too small to print their value in

@@ -9,6 +9,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from neural_hpo.labels import short
 from neural_hpo.visualization._common import (
     RASTERIZE_ABOVE,
     ParamScale,
@@ -18,7 +19,6 @@ from neural_hpo.visualization._common import (
     new_figure,
     param_scales,
     sample_indices,
-    short,
 )
 
 #: most lines drawn in grey behind the highlighted top trials

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial
 
-from neural_hpo.trials import load_trials
+from neural_hpo.trials import is_feasible, load_trials
 from neural_hpo.visualization._common import (
     MAX_POINTS,
     RASTERIZE_ABOVE,
@@ -21,7 +21,8 @@ from neural_hpo.visualization._common import (
 def pareto_front(trials: Any, metrics: Sequence[str]) -> tuple[list[FrozenTrial], np.ndarray]:
     """Complete trials that recorded every metric, and a mask of the non-dominated ones.
 
-    Returns the trials and a boolean array; directions come from each metric.
+    Returns the trials and a boolean array; directions come from each metric. Trials that broke
+    a constraint are returned but never on the front, and do not dominate anything.
     """
     ts = load_trials(trials)
     datas = [metric_data(ts, m, arg=f"metric {m!r}") for m in metrics]
@@ -31,7 +32,10 @@ def pareto_front(trials: Any, metrics: Sequence[str]) -> tuple[list[FrozenTrial]
     cost = np.array(
         [[ts.metric_value(t, d.metric) * (-1 if d.maximize else 1) for d in datas] for t in done]
     ).reshape(len(done), len(datas))
-    return done, non_dominated(cost)
+    feasible = np.array([is_feasible(t) for t in done], dtype=bool)
+    mask = np.zeros(len(done), dtype=bool)
+    mask[feasible] = non_dominated(cost[feasible])
+    return done, mask
 
 
 def non_dominated(cost: np.ndarray) -> np.ndarray:
@@ -59,7 +63,8 @@ def plot_multi_objective_pareto(
     obj_z: str | None = None,
     highlight_pareto: bool = True,
 ) -> Figure:
-    """Trials in objective space (2D, or 3D with ``obj_z``), the Pareto front highlighted."""
+    """Trials in objective space (2D, or 3D with ``obj_z``), the Pareto front highlighted and
+    trials that broke a constraint marked apart."""
     names = [obj_x, obj_y] + ([obj_z] if obj_z else [])
     datas = [metric_data(trials, m, arg=a) for a, m in zip(("obj_x", "obj_y", "obj_z"), names)]
     if len(set(names)) < len(names):
@@ -71,7 +76,8 @@ def plot_multi_objective_pareto(
     ts = load_trials(trials)
     points = np.array([[ts.metric_value(t, m) for m in names] for t in done])
     rng = np.random.default_rng(0)
-    rest = np.flatnonzero(~mask) if highlight_pareto else np.arange(len(done))
+    infeasible = np.array([not is_feasible(t) for t in done], dtype=bool)
+    rest = np.flatnonzero(~mask & ~infeasible) if highlight_pareto else np.arange(len(done))
     if len(rest) > MAX_POINTS:
         rest = np.sort(rng.choice(rest, MAX_POINTS, replace=False))
     fig = Figure(figsize=(6.5, 5.0), layout="constrained")
@@ -85,6 +91,15 @@ def plot_multi_objective_pareto(
         label="trials",
         rasterized=len(rest) > RASTERIZE_ABOVE,
     )
+    if highlight_pareto and infeasible.any():
+        ax.scatter(
+            *points[infeasible].T,
+            s=14,
+            marker="x",
+            color="0.55",
+            label=f"infeasible ({int(infeasible.sum())})",
+            rasterized=int(infeasible.sum()) > RASTERIZE_ABOVE,
+        )
     if highlight_pareto:
         front = points[mask]
         ax.scatter(

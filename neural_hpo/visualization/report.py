@@ -19,16 +19,17 @@ import optuna
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from neural_hpo.trials import TrialSet, load_trials, trial_to_dict
+from neural_hpo.importance import ImportanceResult, cached_or_compute, importance
+from neural_hpo.importance.core import MIN_ROWS
+from neural_hpo.importance.encoding import encode
+from neural_hpo.importance.plots import importance_bars, interaction_heatmap, marginal_effects
+from neural_hpo.trials import TrialSet, is_feasible, load_trials, trial_to_dict
 from neural_hpo.visualization._common import MetricData, metric_data, param_scales
-from neural_hpo.visualization._importance import ImportanceRow, importance_rows
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_optimization_history
-from neural_hpo.visualization.importance import importance_figure
-from neural_hpo.visualization.interaction import plot_interaction_heatmap
+from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.intermediate import plot_intermediate_values
-from neural_hpo.visualization.marginal import plot_marginal_effects
 from neural_hpo.visualization.parallel import plot_parallel_coordinates
 from neural_hpo.visualization.pareto import pareto_front, plot_multi_objective_pareto
 from neural_hpo.visualization.slices import plot_slice
@@ -69,7 +70,7 @@ def create_optimization_report(
         raise ValueError("script_nonce: expected 8 or more base64 characters")
     ts = load_trials(trials)
     data = metric_data(ts, metric or ts.default_metric())
-    importance = importance_rows(ts, data.metric) if data.trials else []
+    result = _importance(trials, ts, data)
     html = _ENV.get_template("report.html.j2").render(
         title=ts.study_name or "Optimization study",
         metric=data.metric,
@@ -79,10 +80,8 @@ def create_optimization_report(
         objectives=list(zip(ts.metric_names, ts.directions)),
         best=_best(data),
         dsl_source=_dsl_source(trials, ts),
-        figures=[
-            (name, _svg(make(), i)) for i, (name, make) in enumerate(_plots(data, importance))
-        ],
-        importance=importance,
+        figures=[(name, _svg(make(), i)) for i, (name, make) in enumerate(_plots(data, result))],
+        importance=result,
         pareto=_pareto_table(ts),
         table=_trials_table(data, max_table_rows),
         failed=_failed(ts),
@@ -94,7 +93,21 @@ def create_optimization_report(
     return path
 
 
-def _plots(data: MetricData, importance: list[ImportanceRow]) -> list[tuple[str, Callable]]:
+def _importance(obj: Any, ts: TrialSet, data: MetricData) -> ImportanceResult | None:
+    """The importance the report shows (the default method), None below 3 trials.
+
+    For a study it is the result cached in the study, the one the language server's hovers and
+    ``neural-hpo importance`` show, computed and cached here when missing or stale.
+    """
+    if len(data.trials) < MIN_ROWS:
+        return None
+    study = _study(obj)
+    if study is not None:
+        return cached_or_compute(study, data.metric)
+    return importance(ts, data.metric)
+
+
+def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str, Callable]]:
     """The plots that apply to this study, each as (heading, figure factory)."""
     ts, m, n = data.trials_set, data.metric, len(data.trials)
     params = [s.name for s in param_scales(ts)]
@@ -106,20 +119,24 @@ def _plots(data: MetricData, importance: list[ImportanceRow]) -> list[tuple[str,
     if len(ts.metric_names) > 1 and n:
         x, y, *z = ts.metric_names[:3]
         plots.append(("Pareto front", lambda: plot_multi_objective_pareto(ts, x, y, *z)))
+        plots.append(("Hypervolume history", lambda: plot_hypervolume_history(ts)))
     if not (n and params):
         return plots
     plots.append(("Slice plot", lambda: plot_slice(ts, m)))
     top = min(PARALLEL_TOP_N, n)
     plots.append(("Parallel coordinates", lambda: plot_parallel_coordinates(ts, m, top_n=top)))
+    if result:  # 3 trials or more, and a parameter that varies
+        plots.append(("Parameter importance", lambda: importance_bars(result)))
     if n >= 3:
-        plots.append(("Parameter importance", lambda: importance_figure(importance, m)))
         plots.append(("Correlation", lambda: plot_correlation_heatmap(ts, m)))
-        plots.append(("Marginal effects", lambda: plot_marginal_effects(ts, m)))
+    if result:
+        plots.append(("Marginal effects", lambda: marginal_effects(encode(ts, m))))
     if len(params) >= 2 and n >= 2:
-        px, py = ([r.param for r in importance] or params)[:2]
+        ranked = list(result or {})
+        px, py = (ranked + [p for p in params if p not in ranked])[:2]
         plots.append((f"Contour: {px} × {py}", lambda: plot_contour(ts, px, py, m)))
-    if len(params) >= 2 and n >= 5:
-        plots.append(("Interactions", lambda: plot_interaction_heatmap(ts, m)))
+    if result and result.interactions and n >= 5:
+        plots.append(("Interactions", lambda: interaction_heatmap(result)))
     return plots
 
 
@@ -133,16 +150,24 @@ def _svg(fig: Figure, index: int) -> Markup:
 
 
 def _best(data: MetricData) -> dict[str, Any] | None:
-    if not data.trials:
+    """The best trial that met the study's constraints (any, without constraints)."""
+    best = next((i for i in data.order() if is_feasible(data.trials[i])), None)
+    if best is None:
         return None
-    t = data.trials[data.best_index()]
-    return {"number": t.number, "value": data.values[data.best_index()], "params": t.params}
+    t = data.trials[best]
+    return {"number": t.number, "value": data.values[best], "params": t.params}
+
+
+def _study(obj: Any) -> optuna.Study | None:
+    """The study behind the report's input, when it has one."""
+    study = obj.get("_study") if isinstance(obj, dict) else obj
+    return study if isinstance(study, optuna.Study) else None
 
 
 def _dsl_source(obj: Any, ts: TrialSet) -> str | None:
     """The network source the engine stored on the study (or, failing that, on a trial)."""
-    study = obj.get("_study") if isinstance(obj, dict) else obj
-    if isinstance(study, optuna.Study) and study.user_attrs.get("dsl_source"):
+    study = _study(obj)
+    if study is not None and study.user_attrs.get("dsl_source"):
         return str(study.user_attrs["dsl_source"])
     return next(
         (str(t.user_attrs["dsl_source"]) for t in ts.trials if "dsl_source" in t.user_attrs), None

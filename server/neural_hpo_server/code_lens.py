@@ -21,8 +21,8 @@ _pending: set[asyncio.Task] = set()
 
 
 def study_status(info: StudyInfo) -> str:
-    """``trial 12/50 · best accuracy 0.981`` from the storage."""
-    text = f"trial {info.n_total}/{info.n_target}" if info.n_target else f"{info.n_total} trials"
+    """``50 trials · best accuracy 0.981`` from the storage (which holds no trial target)."""
+    text = f"{info.n_total} trials"
     if info.best_value is not None:
         text += f" · best {info.metric} {show(info.best_value)}"
     return text

@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from neural_hpo.dsl.catalog import SAMPLERS
 
-from . import edits, reports
+from . import edits, engine_cli, reports
 from .jobs import RunRequest
 from .server import NeuralServer  # a runtime import: pygls resolves command annotations
 
@@ -25,17 +25,22 @@ APPLY_BEST = "neural.applyBestValues"
 
 EXECUTORS = ("local", "ray")
 MAX_TRIALS = 100_000
-#: run options and the type each takes (passed to ``neural-hpo run`` as ``--<name>``)
-OPTIONS: dict[str, type | tuple[type, ...]] = {
-    "epochs": int,
-    "dataset": str,
-    "device": str,
-    "seed": int,
-    "timeout": (int, float),
-    "metric": str,
-    "study": str,
-    "resume": bool,
-}
+#: run options a client may pass, as ``neural-hpo run --<name>``; types and choices come from
+#: the CLI's parser (``engine_cli``). The server sets network, trials, sampler, storage itself.
+OPTIONS = (
+    "epochs",
+    "limit",
+    "dataset",
+    "device",
+    "seed",
+    "timeout",
+    "metric",
+    "study",
+    "pruning",
+    "pruner",
+    "jobs",
+    "allow_space_change",
+)
 
 
 def refuse(message: str) -> JsonRpcInvalidParams:
@@ -97,22 +102,29 @@ async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
     executor = a.get("executor") or "local"
     if executor not in EXECUTORS:
         raise refuse(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if executor == "ray" and not engine_cli.has_flag("--ray"):
+        raise refuse(
+            "Run HPO on Ray needs `neural-hpo run --ray`, which the installed engine does not "
+            "have yet; use Run HPO to run locally"
+        )
     trials = a.get("trials")
     trials = ls.settings.defaultTrials if trials is None else trials
-    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
+    if trials is not None and (
+        isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS
+    ):
         raise refuse(f"trials must be an int in [1, {MAX_TRIALS}], not {trials!r}")
     sampler = a.get("sampler") or ls.settings.sampler
-    if sampler not in SAMPLERS:
+    if sampler is not None and sampler not in SAMPLERS:
         raise refuse(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
     options = a.get("options") or {}
     if not isinstance(options, dict):
         raise refuse("options must be an object")
     for key, value in options.items():
-        kind = OPTIONS.get(key)
-        if kind is None:
+        if key not in OPTIONS:
             raise refuse(f"unknown option {key!r}; known: {', '.join(OPTIONS)}")
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise refuse(f"option {key} has the wrong type: {value!r}")
+        problem = engine_cli.check_value(key, value)
+        if problem is not None:
+            raise refuse(f"option {key} {problem}")
         if isinstance(value, str) and (value.startswith("-") or "\n" in value):
             raise refuse(f"option {key}: {value!r} is not allowed")
     doc = ls.documents.get(uri)

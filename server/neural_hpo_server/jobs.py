@@ -1,9 +1,10 @@
 """HPO runs as child processes: ``python -m neural_hpo.cli run FILE --json-events ...``.
 
 The server never trains. It starts the child (the python of ``neural.python``), reads its JSON
-events line by line without blocking, turns them into ``$/progress`` and status lens updates, and
-cancels with SIGINT (the engine records the trial in flight and leaves the study resumable), then
-SIGTERM if the child does not stop in time.
+events (``neural_hpo.engine.events``) line by line without blocking, turns them into
+``$/progress`` and status lens updates, and cancels with SIGINT (finished trials stay; a trial
+left RUNNING is failed as orphaned when the study next runs), then SIGTERM if the child does not
+stop in time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from .engine_cli import default, flag_of
 from .progress import Progress
+from .studies import sqlite_file
 from .values import show
 
 if TYPE_CHECKING:
@@ -33,14 +36,15 @@ STOP_GRACE_S = 10.0
 
 @dataclass
 class RunRequest:
-    """A validated run: everything the command line needs."""
+    """A validated run: everything the command line needs. ``trials`` and ``sampler`` are None
+    to leave them to the engine (the DSL's ``n_trials`` and sampler)."""
 
     uri: str
     path: str
     network: str
     executor: str
-    trials: int
-    sampler: str
+    trials: int | None
+    sampler: str | None
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,53 +54,55 @@ class Job:
 
     id: str
     request: RunRequest
-    state: str = "starting"  # starting | running | finished | failed | cancelled
+    metric: str
+    state: str = "starting"  # starting | running | cancelling | finished | failed | cancelled
     done: int = 0
+    total: int | None = None
     best: float | None = None
-    metric: str | None = None
     study: str | None = None
     process: asyncio.subprocess.Process | None = None
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
     def status(self) -> str:
         """``trial 12/50 · best accuracy 0.981``."""
-        text = f"trial {self.done}/{self.request.trials}"
+        text = f"trial {self.done}/{self.total}" if self.total else f"{self.done} trials"
         if self.best is not None:
-            text += f" · best {self.metric or 'value'} {show(self.best)}"
+            text += f" · best {self.metric} {show(self.best)}"
         return text
 
 
 def command_line(python: str, req: RunRequest, storage: str, ray_address: str | None) -> list[str]:
-    """The child's argv."""
+    """The child's argv: only flags of ``neural-hpo run`` (the caller checked ``--ray``)."""
     argv = [python, "-m", "neural_hpo.cli", "run", req.path, "--network", req.network]
-    argv += ["--trials", str(req.trials), "--sampler", req.sampler, "--json-events"]
-    argv += ["--storage", storage]
+    if req.trials is not None:
+        argv += ["--trials", str(req.trials)]
+    if req.sampler is not None:
+        argv += ["--sampler", req.sampler]
+    argv += ["--json-events", "--storage", storage]
     if req.executor == "ray":
-        argv += ["--executor", "ray"] + (["--ray-address", ray_address] if ray_address else [])
+        argv += ["--ray"] + (["--address", ray_address] if ray_address else [])
     for key, value in req.options.items():
-        flag = "--" + key.replace("_", "-")
         if value is True:
-            argv.append(flag)
+            argv.append(flag_of(key))
         elif value is not False:
-            argv += [flag, str(value)]
+            argv += [flag_of(key), str(value)]
     return argv
 
 
+#: the events ``neural-hpo run --json-events`` prints (``neural_hpo.engine.events``)
+TRIAL_ENDS = frozenset({"trial_finished", "trial_pruned", "trial_failed"})
+EVENTS = TRIAL_ENDS | {"trial_started", "best_changed", "done"}
+#: keys every event carries (None where one does not apply)
+EVENT_KEYS = ("event", "study", "n_trials", "finished", "best_value")
+
+
 def apply_event(job: Job, event: dict[str, Any]) -> bool:
-    """Fold one engine event into ``job``; whether it finished a trial."""
-    kind = str(event.get("event") or event.get("type") or "")
-    job.study = event.get("study") or event.get("study_name") or job.study
-    job.metric = event.get("metric") or job.metric
-    best = event.get("best_value", event.get("best"))
-    if isinstance(best, (int, float)) and not isinstance(best, bool):
-        job.best = float(best)
-    if kind.startswith("trial") and any(
-        w in kind for w in ("complete", "finish", "end", "prun", "fail")
-    ):
-        n = event.get("n_done", event.get("completed"))
-        job.done = int(n) if isinstance(n, int) else job.done + 1
-        return True
-    return False
+    """Fold one engine event into ``job``; whether it ended a trial."""
+    job.study = event["study"]
+    job.total = event["n_trials"]
+    job.done = event["finished"]
+    job.best = event["best_value"]
+    return event["event"] in TRIAL_ENDS
 
 
 class JobManager:
@@ -120,7 +126,8 @@ class JobManager:
     def start(self, req: RunRequest, storage: str) -> Job:
         """Start a run in the background; the caller has validated ``req``."""
         self._count += 1
-        job = Job(f"{req.network}-{self._count}", req)
+        metric = req.options.get("metric", default("metric"))
+        job = Job(f"{req.network}-{self._count}", req, metric, total=req.trials)
         self.jobs[job.id] = job
         asyncio.get_running_loop().create_task(self._run(job, storage))
         return job
@@ -130,8 +137,11 @@ class JobManager:
         progress = Progress(ls, f"neural-hpo/{job.id}")
         argv = command_line(ls.settings.python, req, storage, ls.settings.rayAddress)
         log.info("starting %s", argv)
-        await progress.begin(f"HPO {req.network}", f"starting {req.trials} trials")
+        await progress.begin(f"HPO {req.network}", "starting")
+        db = sqlite_file(storage)
         try:
+            if db is not None:  # the engine creates its default storage's folder, not a given one
+                db.parent.mkdir(parents=True, exist_ok=True)
             job.process = await asyncio.create_subprocess_exec(
                 *argv,
                 cwd=str(ls.root()),
@@ -150,9 +160,9 @@ class JobManager:
         self._changed(job)
         stderr = asyncio.get_running_loop().create_task(self._drain(job))
         async for line in job.process.stdout:
-            event = _event(line)
+            event = parse_event(line)
             if event is not None and apply_event(job, event):
-                pct = min(100, round(100 * job.done / max(1, req.trials)))
+                pct = min(100, round(100 * job.done / job.total)) if job.total else None
                 progress.report(job.status(), pct)
                 ls.studies.wake()
                 self._changed(job)
@@ -212,7 +222,8 @@ class JobManager:
             listener(job)
 
 
-def _event(line: bytes) -> dict[str, Any] | None:
+def parse_event(line: bytes) -> dict[str, Any] | None:
+    """The engine event on ``line``; None for other output (logged when it looks like one)."""
     text = line.decode("utf-8", "replace").strip()
     if not text.startswith("{"):
         return None
@@ -221,7 +232,14 @@ def _event(line: bytes) -> dict[str, Any] | None:
     except json.JSONDecodeError as exc:
         log.warning("unreadable event line %r: %s", text[:200], exc)
         return None
-    return event if isinstance(event, dict) else None
+    if not isinstance(event, dict) or event.get("event") not in EVENTS:
+        log.warning("not an engine event: %r", text[:200])
+        return None
+    missing = [k for k in EVENT_KEYS if k not in event]
+    if missing:
+        log.warning("event %s lacks %s: %r", event["event"], ", ".join(missing), text[:200])
+        return None
+    return event
 
 
 def register(ls: NeuralServer) -> None:

@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Settings:
-    """What the user can set; defaults apply to anything unset or invalid."""
+    """What the user can set; defaults apply to anything unset or invalid. Unset trials and
+    sampler leave the choice to the engine: the DSL's ``n_trials`` and sampler."""
 
     storagePath: str | None = None
-    defaultTrials: int = 20
-    sampler: str = "tpe"
+    defaultTrials: int | None = None
+    sampler: str | None = None
     rayAddress: str | None = None
     python: str = sys.executable
 

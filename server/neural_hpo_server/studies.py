@@ -62,7 +62,6 @@ class StudyInfo:
     n_complete: int
     n_total: int
     n_running: int
-    n_target: int | None
     best_value: float | None
     best_params: dict[str, Any] = field(default_factory=dict)
     top_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -120,17 +119,17 @@ def read_studies(url: str) -> dict[str, StudyInfo]:
 
 
 def _info(network: str, study: Any, ts: Any) -> StudyInfo:
-    metric = study.user_attrs.get("metric") or ts.default_metric()
+    """The engine names the objectives (``set_metric_names``); the first one is shown."""
+    metric = ts.default_metric()
     states = ts.by_state()
     info = StudyInfo(
         study=study.study_name,
         network=network,
         metric=metric,
-        direction=ts.direction(metric) if metric in ts.available_metrics() else "maximize",
+        direction=ts.directions[0],
         n_complete=states.get("COMPLETE", 0),
         n_total=len(ts.trials),
         n_running=states.get("RUNNING", 0),
-        n_target=study.user_attrs.get("n_trials"),
         best_value=None,
     )
     if metric not in ts.available_metrics():
@@ -277,7 +276,8 @@ class StudyStore:
                     lsp.MessageType.Warning,
                 )
                 continue
-            self._stamp = await loop.run_in_executor(self._pool, _stamp, url)
+            # no new stamp here: trials written meanwhile must not pass for the cache write;
+            # the next poll reads the storage once more and finds the importance cached
             self._changed()
 
     def _changed(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from neural_hpo.multiobjective.constraints import OPERATORS, parse_bound
+
 from ..arguments import bind, bind_layer, did_you_mean
 from ..catalog import (
     EXECUTION_KEYS,
@@ -24,6 +26,7 @@ from ..model import (
     Argument,
     Block,
     Call,
+    DictValue,
     HpoSpec,
     Ident,
     Layer,
@@ -290,6 +293,8 @@ def _check_block_item(
         return _check_sampler(name, item.value)
     if name == "device":
         return _check_device(item.value, "execution", space)
+    if name == "constraints":
+        return _check_constraints(item.value)
     return check_value(spec, item.value, space, block.kind)
 
 
@@ -307,6 +312,42 @@ def _check_sampler(key: str, value: Value) -> list[Diagnostic]:
             hint=f"{key} takes " + ", ".join(dict.fromkeys(choices)),
         )
     ]
+
+
+def _check_constraints(value: Value) -> list[Diagnostic]:
+    """``{ metric: "op bound" ... }``: E303 for another kind of value, E314 for an unknown
+    metric, E316 for a bound that is not ``<``, ``<=``, ``>`` or ``>=`` and a number."""
+    if not isinstance(value, DictValue):
+        return [
+            Diagnostic(
+                "E303",
+                'constraints takes a block such as { latency_ms: "< 100" }',
+                value.span,
+            )
+        ]
+    out = []
+    for item in value.items:
+        metric = item.name or ""
+        if metric not in METRICS:
+            out.append(
+                Diagnostic(
+                    "E314",
+                    f"unknown metric {metric!r}{did_you_mean(metric, list(METRICS))}",
+                    item.name_span or item.span,
+                    hint="constraints bound " + ", ".join(METRICS),
+                )
+            )
+        text = item.value.value if isinstance(item.value, Literal) else None
+        if parse_bound(text) is None:
+            out.append(
+                Diagnostic(
+                    "E316",
+                    f'constraint on {metric} must be a quoted bound such as "< 100"',
+                    item.value.span,
+                    hint="operators: " + ", ".join(OPERATORS),
+                )
+            )
+    return out
 
 
 def resolve_sampler(net: Network) -> str | None:

@@ -1,0 +1,63 @@
+"""The options of ``neural-hpo run``, read from the CLI's own argparse parser.
+
+The server validates run options against the parser (flag, type, choices) and only passes flags
+the installed engine has, so it cannot drift from the CLI: Ray runs, for one, are offered once
+``neural-hpo run`` has a ``--ray`` flag. The server and the engine ship in one package, so the
+parser read here is that of the ``neural.python`` child unless that setting names another
+installation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from typing import Any
+
+
+@functools.cache
+def run_parser() -> argparse.ArgumentParser:
+    """The parser of the ``run`` subcommand."""
+    from neural_hpo.cli import run
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    run.register(sub)
+    return sub.choices["run"]
+
+
+def has_flag(flag: str) -> bool:
+    """Whether ``neural-hpo run`` accepts ``flag`` (e.g. ``--ray``)."""
+    return flag in run_parser()._option_string_actions
+
+
+def option(name: str) -> argparse.Action | None:
+    """The action of option ``name`` (``allow_space_change`` is ``--allow-space-change``)."""
+    return run_parser()._option_string_actions.get(flag_of(name))
+
+
+def flag_of(name: str) -> str:
+    """The flag of option ``name``, as argparse derives names from flags."""
+    return "--" + name.replace("_", "-")
+
+
+def default(name: str) -> Any:
+    """The CLI's default for option ``name`` (e.g. the metric a run optimizes)."""
+    action = option(name)
+    if action is None:
+        raise KeyError(f"neural-hpo run has no option {flag_of(name)}")
+    return action.default
+
+
+def check_value(name: str, value: Any) -> str | None:
+    """Why ``value`` is not valid for option ``name``, or None when the CLI would take it."""
+    action = option(name)
+    if action is None:
+        return f"neural-hpo run has no option {flag_of(name)}"
+    if action.nargs == 0:  # a switch such as --pruning
+        return None if isinstance(value, bool) else "takes true or false"
+    kind = action.type or str
+    ok = isinstance(value, (int, float) if kind is float else kind)
+    if not ok or isinstance(value, bool):
+        return f"takes {'a number' if kind is float else kind.__name__}, not {value!r}"
+    if action.choices is not None and value not in action.choices:
+        return f"takes one of {', '.join(map(str, action.choices))}, not {value!r}"
+    return None
