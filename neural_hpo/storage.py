@@ -24,13 +24,8 @@ def default_storage_url(root: str | Path | None = None) -> str:
 
 
 def resolve_storage(storage: str | None, root: str | Path | None = None) -> str:
-    """``storage`` as given (an Optuna URL; a SQLite file's folder is created), or the default
-    one when None."""
-    if not storage:
-        return default_storage_url(root)
-    if storage.startswith("sqlite:///"):
-        Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return storage
+    """``storage`` as given (an Optuna URL), or the default one when None."""
+    return storage if storage else default_storage_url(root)
 
 
 def load_study(study_name: str, storage: str | None = None) -> optuna.Study:
