@@ -82,6 +82,7 @@ def test_nvim_diagnoses_completes_hovers_and_runs_a_study(tmp_path):
     }
     assert not errors, json.dumps(result, indent=2)
     assert {d["line"] for d in result["diagnostics"]} >= {2, 3}
+    assert result["omnifunc"] == "v:lua.vim.lsp.omnifunc"
     assert "units" in result["completion"]
     assert any("Dense" in line for line in result["hover"])
     assert result["run"] and all(job["done"] for job in result["run"])

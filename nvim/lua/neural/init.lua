@@ -49,6 +49,9 @@ local function client_config(bufnr)
     init_options = vim.tbl_extend("force", { trusted = true }, settings),
     settings = { neural = settings },
     handlers = { ["$/progress"] = on_progress },
+    on_attach = function(_, attached)
+      vim.bo[attached].omnifunc = "v:lua.vim.lsp.omnifunc"
+    end,
   }
 end
 
