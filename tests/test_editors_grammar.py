@@ -7,14 +7,18 @@ import re
 
 import pytest
 
-from neural_hpo.dsl.catalog import ACTIVATIONS, LAYERS
+from neural_hpo.dsl.catalog import ACTIVATIONS, LAYERS, SETTINGS
 from tests.editors_helpers import REPO, npm_ci, run
 
 GRAMMAR = REPO / "grammars" / "neural.tmLanguage.json"
 
 
-def _rule(name: str) -> re.Pattern[str]:
-    return re.compile(json.loads(GRAMMAR.read_text())["repository"][name]["match"])
+def _rule(name: str, scope: str | None = None) -> re.Pattern[str]:
+    """The regex of repository rule ``name`` (of its pattern with scope ``scope``)."""
+    rule = json.loads(GRAMMAR.read_text())["repository"][name]
+    if scope is not None:
+        rule = next(p for p in rule["patterns"] if p["name"] == scope)
+    return re.compile(rule["match"])
 
 
 def test_syntax_tests_pass_on_both_dialects():
@@ -42,3 +46,10 @@ def test_every_activation_is_highlighted_after_an_arrow():
     for name in ACTIVATIONS:
         match = rule.fullmatch(f"-> {name}")
         assert match and match.group(2) == name, name
+
+
+def test_every_network_setting_is_a_keyword():
+    rule = _rule("keywords", "keyword.other.setting.neural")
+    for name in SETTINGS:
+        match = rule.match(f"{name}: x")
+        assert match and match.group(0) == name, name
