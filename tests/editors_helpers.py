@@ -1,4 +1,4 @@
-"""Shared helpers of the editor tests: the extension's npm packages, the server probe, artifacts."""
+"""Shared helpers of the editor tests: the extension's npm packages, processes, artifacts."""
 
 from __future__ import annotations
 
@@ -48,24 +48,6 @@ def vsix() -> Path:
     npm_ci()
     run(["npm", "run", "package"], cwd=EXTENSION)
     return EXTENSION / "neural-hpo.vsix"
-
-
-@functools.cache
-def server_missing() -> str | None:
-    """Why the language server cannot start here, or None when ``neural-hpo lsp`` exists."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "neural_hpo.cli", "lsp", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=child_env(),
-    )
-    if proc.returncode == 0:
-        return None
-    return (
-        "the language server (`neural-hpo lsp`) is not on this branch yet: "
-        + (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    )
 
 
 def artifacts(name: str) -> Path:

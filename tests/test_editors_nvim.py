@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.editors_helpers import REPO, artifacts, child_env, run, server_missing
+from tests.editors_helpers import REPO, artifacts, child_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -74,8 +74,6 @@ def test_nvim_detects_neural_files_and_defines_commands(tmp_path):
 
 @pytest.mark.timeout(1200)
 def test_nvim_diagnoses_completes_hovers_and_runs_a_study(tmp_path):
-    if reason := server_missing():
-        pytest.skip(reason)
     result = drive(tmp_path, "nvim-server", "server")
     errors = {
         step: r["error"] for step, r in result.items() if isinstance(r, dict) and "error" in r

@@ -1,8 +1,7 @@
 """A real VS Code host: code-server with the built .vsix, driven headless by Debian's Chromium.
 
 Screenshots and the workbench's console go to artifacts/editors/<test>/. A host that cannot be
-installed fails the test with the reason; only the steps that need the language server are
-skipped while ``neural-hpo lsp`` does not exist.
+installed fails the test with the reason.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.editors_helpers import EXTENSION, REPO, artifacts, child_env, run, server_missing, vsix
+from tests.editors_helpers import EXTENSION, REPO, artifacts, child_env, run, vsix
 
 pytestmark = pytest.mark.slow
 
@@ -137,8 +136,6 @@ def test_vscode_host_installs_the_vsix_and_highlights(tmp_path):
 
 @pytest.mark.timeout(1500)
 def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
-    if reason := server_missing():
-        pytest.skip(reason)
     steps = ["diagnostic", "completion", "lens", "run"]
     result = drive(tmp_path, "vscode-server", steps)
     _check(result, steps)
@@ -148,8 +145,6 @@ def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
 
 @pytest.mark.timeout(1500)
 def test_vscode_host_runs_nothing_in_an_untrusted_workspace(tmp_path):
-    if reason := server_missing():
-        pytest.skip(reason)
     steps = ["diagnostic", "untrusted"]
     result = drive(tmp_path, "vscode-untrusted", steps, trusted=False)
     _check(result, steps)
