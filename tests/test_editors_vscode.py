@@ -82,6 +82,7 @@ def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> 
         "update.mode": "none",
         "extensions.autoUpdate": False,
         "extensions.autoCheckUpdates": False,
+        "extensions.ignoreRecommendations": True,
         "files.autoSave": "off",
         "neural.python": sys.executable,
         "neural.defaultTrials": 2,

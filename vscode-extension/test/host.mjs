@@ -1,7 +1,7 @@
 // Drives code-server (the real VS Code workbench) in headless Chromium and records what it sees.
 //
 // usage: node host.mjs <url> <file in the workspace> <artifact dir> <step>...
-// steps: highlight, diagnostic, completion, lens, run. Writes <artifact dir>/result.json
+// steps: highlight, diagnostic, completion, lens, untrusted, run. Writes <artifact dir>/result.json
 // ({step: {ok, detail}}) and one screenshot per step; stops at the first failing step.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,6 +138,7 @@ const context = await chromium.launchPersistentContext(profile, {
   args: [
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",
     "--disable-background-networking",
     "--no-first-run",
     "--disable-component-update",
