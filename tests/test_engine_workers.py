@@ -41,7 +41,9 @@ def test_two_workers_run_exactly_n_distinct_trials(tmp_path):
 def test_resume_after_kill_9_keeps_every_finished_trial(tmp_path):
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     config = tmp_path / "small.neural"
-    config.write_text(SMALL_CONFIG.replace("epochs: 1", "epochs: 3"))
+    config.write_text(
+        SMALL_CONFIG.replace("epochs: 1", "epochs: 10")
+    )  # long trials: a kill lands mid-trial
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "neural_hpo.cli", "run", str(config), "--trials", "100"]
     cmd += ["--storage", url, "--study", "victim", "--seed", "0", "--limit", "600"]

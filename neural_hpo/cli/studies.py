@@ -17,17 +17,23 @@ def run(args: argparse.Namespace) -> int:
     import optuna
 
     from neural_hpo.engine.study import open_storage
+    from neural_hpo.trials import load_trials
 
+    storage = open_storage(args.storage)
     rows = []
-    for s in optuna.get_all_study_summaries(open_storage(args.storage)):
-        best = s.best_trial
+    for name in optuna.get_all_study_names(storage):
+        study = optuna.load_study(study_name=name, storage=storage)
+        ts = load_trials(study)
+        metric = ts.default_metric()
+        # TrialSet.best skips trials that broke a constraint, which Optuna's summaries count
+        best = ts.best(metric) if metric in ts.available_metrics() else None
         rows.append(
             {
-                "study": s.study_name,
-                "network": s.user_attrs.get("network"),
-                "metric": s.user_attrs.get("metric"),
-                "trials": s.n_trials,
-                "best_value": best.values[0] if best is not None and best.values else None,
+                "study": name,
+                "network": study.user_attrs.get("network"),
+                "metric": metric,
+                "trials": len(ts.trials),
+                "best_value": ts.metric_value(best, metric) if best is not None else None,
                 "best_params": best.params if best is not None else None,
             }
         )
