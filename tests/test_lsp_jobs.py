@@ -181,3 +181,11 @@ async def test_outside_workspace_refused_for_every_command(client, tmp_path) -> 
         await client.protocol.send_request_async(
             "neural/report", {"uri": uri, "network": "MyModel"}
         )
+
+
+async def test_report_request_reads_an_object_in_any_key_order(client, tmp_path) -> None:
+    uri = (tmp_path / "outside.neural").as_uri()
+    with pytest.raises(Exception, match=re.escape(f"{uri} is not a file inside the workspace")):
+        await client.protocol.send_request_async(
+            "neural/report", {"network": "MyModel", "uri": uri}
+        )

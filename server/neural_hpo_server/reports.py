@@ -69,6 +69,8 @@ def register(ls: NeuralServer) -> None:
     async def report(ls: NeuralServer, params: Any) -> dict[str, str]:
         from .commands import document, named_args
 
+        if hasattr(params, "_asdict"):  # pygls hands a JSON object over as a namedtuple
+            params = params._asdict()
         args = (params,) if isinstance(params, dict) else tuple(params or ())
         a = named_args(args, ("uri", "network"))
         uri, _ = document(ls, a.get("uri"))

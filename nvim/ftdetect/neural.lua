@@ -1,0 +1,2 @@
+-- .neural (and .ndsl) files are the Neural DSL.
+vim.cmd([[autocmd BufRead,BufNewFile *.neural,*.ndsl setfiletype neural]])

@@ -1,0 +1,151 @@
+"""A real VS Code host: code-server with the built .vsix, driven headless by Debian's Chromium.
+
+Screenshots and the workbench's console go to artifacts/editors/<test>/. A host that cannot be
+installed fails the test with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.editors_helpers import EXTENSION, REPO, artifacts, child_env, run, vsix
+
+pytestmark = pytest.mark.slow
+
+MODEL = """\
+# two trials of a small network on the bundled digits
+network Net {
+    input: (8, 8, 1)
+    Dense(units: hpo(categorical: [16, 32])) -> relu
+    Dense(units: 10) -> softmax
+    optimizer: adam(learning_rate: hpo(log_range: [1e-3, 1e-2]))
+    training: {
+        epochs: 1
+        batch_size: 64
+    }
+}
+"""
+
+
+@functools.cache
+def code_server() -> str:
+    """code-server's entry script, installed into the cache on first use."""
+    out = run(["bash", str(REPO / "scripts" / "install-code-server.sh")], timeout=1200)
+    return out.strip().splitlines()[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"code-server exited with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"code-server did not answer on {url} within {timeout} s")
+
+
+def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> dict:
+    """Starts a fresh code-server on ``model.neural``, runs the UI steps; their results.
+    Untrusted: the folder opens in Restricted Mode, without the trust prompt."""
+    entry = code_server()
+    assert shutil.which("chromium"), "Debian's chromium is missing: run scripts/setup.sh"
+    out = artifacts(name)
+    ws, ext, data = tmp_path / "ws", tmp_path / "ext", tmp_path / "data"
+    (data / "User").mkdir(parents=True)
+    ws.mkdir()
+    (ws / "model.neural").write_text(MODEL)
+    settings = {
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "extensions.autoUpdate": False,
+        "extensions.autoCheckUpdates": False,
+        "extensions.ignoreRecommendations": True,
+        "files.autoSave": "off",
+        "neural.python": sys.executable,
+        "neural.defaultTrials": 2,
+        "security.workspace.trust.startupPrompt": "never",
+    }
+    (data / "User" / "settings.json").write_text(json.dumps(settings))
+    port = _free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
+    env = child_env(XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_CONFIG_HOME=str(tmp_path))
+    common = ["node", entry, "--config", str(config), "--extensions-dir", str(ext)]
+    common += ["--user-data-dir", str(data)]
+    flags = ["--disable-telemetry", "--disable-update-check"]
+    flags += ["--disable-workspace-trust"] if trusted else []
+    run([*common, "--install-extension", str(vsix())], env=env, timeout=300)
+    log = (out / "code-server.log").open("w")
+    proc = subprocess.Popen(
+        [*common, *flags, "--disable-getting-started-override", str(ws)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc)
+        driver = EXTENSION / "test" / "host.mjs"
+        run(["node", str(driver), f"{url}/?folder={ws}", "model.neural", str(out), *steps], env=env)
+    finally:
+        # the whole session started above: code-server, its extension host and language server
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    return json.loads((out / "result.json").read_text())
+
+
+def _check(result: dict, steps: list[str]) -> None:
+    failed = {step: result.get(step, "not reached") for step in steps}
+    failed = {s: r for s, r in failed.items() if not (isinstance(r, dict) and r.get("ok"))}
+    assert not failed, json.dumps({"failed": failed, "all": result}, indent=2)
+
+
+@pytest.mark.timeout(1500)  # the first run installs code-server
+def test_vscode_host_installs_the_vsix_and_highlights(tmp_path):
+    result = drive(tmp_path, "vscode-highlight", ["highlight"])
+    _check(result, ["highlight"])
+
+
+@pytest.mark.timeout(1500)
+def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
+    steps = ["diagnostic", "completion", "lens", "run"]
+    result = drive(tmp_path, "vscode-server", steps)
+    _check(result, steps)
+    assert "units" in result["completion"]["detail"]["labels"]
+    assert any("Run HPO" in t for t in result["lens"]["detail"]["titles"])
+
+
+@pytest.mark.timeout(1500)
+def test_vscode_host_runs_nothing_in_an_untrusted_workspace(tmp_path):
+    steps = ["diagnostic", "untrusted"]
+    result = drive(tmp_path, "vscode-untrusted", steps, trusted=False)
+    _check(result, steps)

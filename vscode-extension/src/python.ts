@@ -1,0 +1,37 @@
+// Which Python runs the language server: the neural.python setting, else the Python extension's
+// active interpreter (trusted workspaces only), else python3.
+import * as vscode from "vscode";
+
+interface PythonApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string };
+  };
+}
+
+export async function resolvePython(resource: vscode.Uri | undefined): Promise<string> {
+  const configured = vscode.workspace.getConfiguration("neural", resource).get<string | null>("python");
+  if (configured) {
+    return configured;
+  }
+  if (vscode.workspace.isTrusted) {
+    const fromExtension = await activeInterpreter(resource);
+    if (fromExtension !== undefined) {
+      return fromExtension;
+    }
+  }
+  return "python3";
+}
+
+async function activeInterpreter(resource: vscode.Uri | undefined): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension<PythonApi>("ms-python.python");
+  if (extension === undefined) {
+    return undefined;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const path = api.environments?.getActiveEnvironmentPath(resource).path;
+    return path !== undefined && path !== "" ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,85 @@
+// Study reports in webview panels: one panel per study, refreshed when the report file changes.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { withCsp } from "./csp";
+
+export interface Study {
+  uri: string;
+  network: string;
+}
+
+interface Report {
+  html: string;
+  path: string;
+}
+
+type Fetch = (study: Study) => Promise<Report>;
+
+interface Open {
+  panel: vscode.WebviewPanel;
+  watcher: vscode.FileSystemWatcher;
+}
+
+export class Reports implements vscode.Disposable {
+  private readonly open = new Map<string, Open>();
+
+  constructor(private readonly fetch: Fetch) {}
+
+  /** Shows the study's report, opening its panel or refreshing the one already open. */
+  async show(study: Study): Promise<void> {
+    const report = await this.fetch(study);
+    const key = `${study.uri}#${study.network}`;
+    const existing = this.open.get(key);
+    if (existing !== undefined) {
+      existing.panel.webview.html = withCsp(report.html);
+      existing.panel.reveal(undefined, true);
+      return;
+    }
+    const folder = vscode.Uri.file(path.dirname(report.path));
+    const panel = vscode.window.createWebviewPanel(
+      "neural.report",
+      `HPO report: ${study.network}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [folder] },
+    );
+    panel.webview.html = withCsp(report.html);
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, path.basename(report.path)),
+    );
+    // the server writes the report file when asked for it: reload the file, don't ask again
+    const refresh = (): void => {
+      vscode.workspace.fs.readFile(vscode.Uri.file(report.path)).then(
+        (bytes) => (panel.webview.html = withCsp(Buffer.from(bytes).toString("utf8"))),
+        () => undefined,
+      );
+    };
+    watcher.onDidChange(refresh);
+    watcher.onDidCreate(refresh);
+    panel.onDidDispose(() => {
+      watcher.dispose();
+      this.open.delete(key);
+    });
+    this.open.set(key, { panel, watcher });
+  }
+
+  dispose(): void {
+    for (const { panel } of [...this.open.values()]) {
+      panel.dispose();
+    }
+  }
+}
+
+/** The study a command's arguments name: `(uri, network, ...)` or `({uri, network})`. */
+export function studyOf(args: unknown[]): Study | undefined {
+  const [first, second] = args;
+  if (typeof first === "string" && typeof second === "string") {
+    return { uri: first, network: second };
+  }
+  if (typeof first === "object" && first !== null) {
+    const { uri, network } = first as Partial<Study>;
+    if (typeof uri === "string" && typeof network === "string") {
+      return { uri, network };
+    }
+  }
+  return undefined;
+}
