@@ -189,3 +189,20 @@ async def test_report_request_reads_an_object_in_any_key_order(client, tmp_path)
         await client.protocol.send_request_async(
             "neural/report", {"network": "MyModel", "uri": uri}
         )
+
+
+async def test_untrusted_workspace_checks_but_never_runs(tmp_path) -> None:
+    (tmp_path / "seed.neural").write_text(SEED)
+    lc = await start(tmp_path, init_options={"trusted": False})
+    try:
+        uri = open_doc(lc, tmp_path / "seed.neural")
+        await diagnostics(lc, uri)
+        titles = await lens_titles(lc, uri)
+        assert not any(t.startswith("▶ Run HPO") for t in titles), titles
+        with pytest.raises(JsonRpcInvalidParams, match="not trusted"):
+            await lc.workspace_execute_command_async(
+                T.ExecuteCommandParams("neural.runHpo", [uri, "MyModel"])
+            )
+        assert not list((tmp_path / ".neural-hpo").glob("*.db"))
+    finally:
+        await stop(lc)

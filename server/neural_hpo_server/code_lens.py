@@ -34,7 +34,7 @@ def lenses(ls: NeuralServer, uri: str, snap) -> list[lsp.CodeLens]:
         rng = snap.index.span_range(net.name_span)
         job = ls.jobs.find(uri, net.name)
         info = ls.studies.get(net.name)
-        if job is None:
+        if job is None and ls.trusted:
             out.append(
                 lsp.CodeLens(
                     rng, lsp.Command("▶ Run HPO", RUN_HPO, arguments=[uri, net.name, "local"])
@@ -45,7 +45,7 @@ def lenses(ls: NeuralServer, uri: str, snap) -> list[lsp.CodeLens]:
                     rng, lsp.Command("▶ Run HPO on Ray", RUN_HPO, arguments=[uri, net.name, "ray"])
                 )
             )
-        else:
+        elif job is not None:
             out.append(lsp.CodeLens(rng, lsp.Command("■ Cancel", CANCEL_HPO, arguments=[job.id])))
         if info is not None:
             out.append(

@@ -139,6 +139,8 @@ async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
 def register(ls: NeuralServer) -> None:
     @ls.command(RUN_HPO)
     async def run_hpo(ls: NeuralServer, *args: Any) -> dict[str, Any]:
+        if not ls.trusted:
+            raise refuse("this workspace is not trusted: running HPO is off")
         req = await parse_run(ls, args)
         if ls.jobs.find(req.uri, req.network) is not None:
             raise refuse(f"HPO of {req.network} is already running; cancel it first")

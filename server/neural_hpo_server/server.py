@@ -64,6 +64,14 @@ class NeuralServer(LanguageServer):
 
     # ---- state helpers -----------------------------------------------------------------------
 
+    @property
+    def trusted(self) -> bool:
+        """False when the client says the workspace is untrusted (``initializationOptions.trusted``,
+        sent by the VS Code extension): checks and completion stay, running HPO does not."""
+        opts = self.init_options
+        value = opts.get("trusted") if isinstance(opts, dict) else getattr(opts, "trusted", None)
+        return value is not False
+
     def roots(self) -> list[Path]:
         """The workspace folders (or the root URI of clients without folders), resolved."""
         ws = self.protocol._workspace
