@@ -106,7 +106,8 @@ async def test_real_run(client, workspace) -> None:
 async def test_cancel_keeps_finished_trials_and_the_cli_resumes(client, workspace) -> None:
     uri = open_doc(client, workspace / "other.neural")
     await diagnostics(client, uri)
-    args = {"uri": uri, "network": "Other", "trials": 100, "options": RUN}
+    # far more trials than can finish before the cancel lands, however fast the machine
+    args = {"uri": uri, "network": "Other", "trials": 10_000, "options": RUN}
     result = await client.workspace_execute_command_async(
         T.ExecuteCommandParams("neural.runHpo", [args])
     )
@@ -127,7 +128,7 @@ async def test_cancel_keeps_finished_trials_and_the_cli_resumes(client, workspac
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
-    assert 1 <= len(complete) < 100
+    assert 1 <= len(complete) < 10_000
 
     argv = [sys.executable, "-m", "neural_hpo.cli", "run", str(workspace / "other.neural")]
     argv += ["--trials", "1", "--epochs", "1", "--storage", storage(workspace)]
