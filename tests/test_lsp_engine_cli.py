@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from neural_hpo_server import engine_cli
 from neural_hpo_server.commands import OPTIONS
 from neural_hpo_server.jobs import RunRequest, command_line
@@ -30,7 +29,6 @@ def test_every_option_is_a_cli_flag() -> None:
     assert all(engine_cli.option(name) is not None for name in OPTIONS)
 
 
-@pytest.mark.skipif(not engine_cli.has_flag("--ray"), reason="neural-hpo run has no --ray yet")
 def test_ray_command_line_uses_the_cli_flags() -> None:
     req = RunRequest("file:///w/a.neural", "/w/a.neural", "Net", "ray", 3, None)
     argv = command_line("python", req, "sqlite:///s.db", "127.0.0.1:6379")

@@ -27,7 +27,6 @@ from lsp_support import (
     until_lens,
 )
 from lsprotocol import types as T
-from neural_hpo_server import engine_cli
 from optuna.trial import TrialState
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -156,8 +155,6 @@ REFUSED = [
     (["URI", "MyModel", "local", 5, "tpe", {"pruning": 1}], "option pruning takes true"),
     ([{"uri": "URI", "network": "MyModel", "extra": 1}], "unknown argument"),
 ]
-if not engine_cli.has_flag("--ray"):
-    REFUSED.append((["URI", "MyModel", "ray"], "needs `neural-hpo run --ray`"))
 
 
 @pytest.mark.parametrize(("args", "message"), REFUSED)

@@ -102,11 +102,6 @@ async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
     executor = a.get("executor") or "local"
     if executor not in EXECUTORS:
         raise refuse(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    if executor == "ray" and not engine_cli.has_flag("--ray"):
-        raise refuse(
-            "Run HPO on Ray needs `neural-hpo run --ray`, which the installed engine does not "
-            "have yet; use Run HPO to run locally"
-        )
     trials = a.get("trials")
     trials = ls.settings.defaultTrials if trials is None else trials
     if trials is not None and (

@@ -24,11 +24,6 @@ def run_parser() -> argparse.ArgumentParser:
     return sub.choices["run"]
 
 
-def has_flag(flag: str) -> bool:
-    """Whether ``neural-hpo run`` accepts ``flag`` (e.g. ``--ray``)."""
-    return flag in run_parser()._option_string_actions
-
-
 def option(name: str) -> argparse.Action | None:
     """The action of option ``name`` (``allow_space_change`` is ``--allow-space-change``)."""
     return run_parser()._option_string_actions.get(flag_of(name))
