@@ -67,3 +67,20 @@ def test_optimize_digits_example_runs(tmp_path):
     )
     assert "Best parameters: {'dense_1.units':" in out.stdout
     assert (tmp_path / ".neural-hpo" / "studies.db").is_file()
+
+
+def test_progress_writes_one_line_per_finished_trial_when_not_a_terminal() -> None:
+    import io
+
+    from neural_hpo.cli.run import Progress
+
+    log = io.StringIO()  # not a terminal
+    progress = Progress(log)
+    for finished in (0, 1, 1, 1, 2):
+        progress(
+            {"event": "trial_finished", "finished": finished, "n_trials": 2, "best_value": 0.5}
+        )
+    progress({"event": "done"})
+    lines = log.getvalue().splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["trial 0/2", "trial 1/2", "trial 2/2"]
+    assert "\r" not in log.getvalue()

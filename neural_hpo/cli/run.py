@@ -49,22 +49,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 class Progress:
-    """``trial k/N  best ...  ETA m:ss`` on one stderr line, rewritten per event."""
+    """``trial k/N  best ...  ETA m:ss`` on one stderr line, rewritten per event; where stderr
+    is no terminal (a log, CI), one line per finished trial instead."""
 
     def __init__(self, stream: Any = None):
         self.stream, self.start = stream or sys.stderr, time.monotonic()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.shown = -1
 
     def __call__(self, event: dict[str, Any]) -> None:
         if event["event"] == "done":
-            self.stream.write("\n")
+            if self.tty:
+                self.stream.write("\n")
             return
         k, n = event["finished"], event["n_trials"]
+        if not self.tty and k == self.shown:
+            return
+        self.shown = k
         best = "-" if event["best_value"] is None else f"{event['best_value']:.4f}"
         eta = "?"
         if k:
             left = (time.monotonic() - self.start) / k * (n - k)
             eta = f"{int(left // 60)}:{int(left % 60):02d}"
-        self.stream.write(f"\rtrial {k}/{n}  best {best}  ETA {eta}   ")
+        line = f"trial {k}/{n}  best {best}  ETA {eta}"
+        self.stream.write(f"\r{line}   " if self.tty else f"{line}\n")
         self.stream.flush()
 
 
