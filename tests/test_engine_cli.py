@@ -84,3 +84,32 @@ def test_progress_writes_one_line_per_finished_trial_when_not_a_terminal() -> No
     lines = log.getvalue().splitlines()
     assert [line.split("  ")[0] for line in lines] == ["trial 0/2", "trial 1/2", "trial 2/2"]
     assert "\r" not in log.getvalue()
+
+
+def test_run_with_objectives_and_a_constraint(tmp_path, capsys):
+    import optuna
+
+    from neural_hpo.trials import is_feasible
+
+    config = tmp_path / "small.neural"
+    config.write_text(SMALL_CONFIG)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    args = ["run", str(config), "--trials", "3", "--storage", url, "--limit", "200"]
+    args += ["--objectives", "accuracy,params", "--constraint", "latency_ms<1000", "--study", "mo"]
+    assert main([*args, "--sampler", "nsgaii", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "pareto front: " in out and "best parameters:" in out
+    study = optuna.load_study(study_name="mo", storage=url)
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    assert study.user_attrs["constraints"] == ["latency_ms < 1000"]
+    assert all(len(t.constraints) == 1 and is_feasible(t) for t in study.trials)  # well under 1 s
+
+
+def test_run_refuses_a_malformed_constraint(tmp_path, capsys):
+    config = tmp_path / "small.neural"
+    config.write_text(SMALL_CONFIG)
+    try:
+        main(["run", str(config), "--constraint", "latency_ms~100"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "is not METRIC<BOUND" in capsys.readouterr().err

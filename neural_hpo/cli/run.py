@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from typing import Any
@@ -30,6 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, help="override the DSL's epochs")
     p.add_argument("--limit", type=int, help="train on this many samples only (quick runs)")
     p.add_argument("--metric", default="accuracy", choices=sorted(METRIC_DIRECTIONS))
+    p.add_argument(
+        "--objectives", type=_names, help="several metrics at once, e.g. accuracy,latency_ms"
+    )
+    p.add_argument("--directions", type=_names, help="one per objective: maximize or minimize")
+    p.add_argument(
+        "--constraint",
+        action="append",
+        type=_constraint,
+        dest="constraints",
+        metavar="METRIC<BOUND",
+        help='bound a recorded metric, e.g. "latency_ms<100" (repeatable)',
+    )
     p.add_argument("--seed", type=int)
     p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
     p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
@@ -46,6 +59,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
     ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
     p.set_defaults(handler=run)
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _constraint(text: str) -> tuple[str, str]:
+    """``latency_ms<100`` -> ``("latency_ms", "< 100")``; the bound is checked by the engine."""
+    m = re.fullmatch(r"\s*(\w+)\s*(<=|>=|<|>)\s*(\S.*)", text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not METRIC<BOUND, e.g. latency_ms<100")
+    return m.group(1), f"{m.group(2)} {m.group(3).strip()}"
 
 
 class Progress:
@@ -131,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
             n_jobs=args.jobs,
             seed=args.seed,
             metric=args.metric,
+            objectives=args.objectives,
+            directions=args.directions,
+            constraints=dict(args.constraints) if args.constraints else None,
             network=args.network,
             pruner=args.pruner,
             data_dir=args.data_dir,
@@ -160,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"best trial #{result.best_trial.number}: {best_trial_summary(result.best_trial)}", file=out
     )
+    if len(study.directions) > 1:
+        front = ", ".join(f"#{t['number']}" for t in result.pareto_front)
+        print(f"pareto front: {len(result.pareto_front)} trial(s): {front}", file=out)
     print("best parameters:", file=out)
     for name, value in result.params.items():
         print(f"  {name} = {value}", file=out)
