@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from neural_hpo.dsl.space import materialize
 from neural_hpo.engine.config import load_network
 
-SEED_CONFIG = """
-network MyModel {
-    input: (28, 28, 1)
-
-    Dense(units: hpo(categorical: [64, 128, 256])) -> relu
-    Dropout(rate: hpo(range: [0.3, 0.7, step=0.1]))
-    Dense(units: 10) -> softmax
-
-    optimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e-2]))
-    training: {
-        batch_size: hpo(categorical: [16, 32, 64])
-    }
-}
-"""
+SEED_CONFIG = (Path(__file__).parent.parent / "examples" / "seed_mlp.neural").read_text()
 
 #: a small fast network on the native 8x8 digits (no resize)
 SMALL_CONFIG = """

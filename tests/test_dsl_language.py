@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from neural_hpo.dsl.analysis import analyze
@@ -9,20 +11,8 @@ from neural_hpo.dsl.model import HpoSpec, Ident, Literal, TupleValue
 from neural_hpo.dsl.space import build_search_space
 from tests.conftest import wrap
 
-SEED = """
-network MyModel {
-    input: (28, 28, 1)
-
-    Dense(units: hpo(categorical: [64, 128, 256])) -> relu
-    Dropout(rate: hpo(range: [0.3, 0.7, step=0.1]))
-    Dense(units: 10) -> softmax
-
-    optimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e-2]))
-    training: {
-        batch_size: hpo(categorical: [16, 32, 64])
-    }
-}
-"""
+#: the seed README's "Basic Bayesian Optimization" network
+SEED = (Path(__file__).parent.parent / "examples" / "seed_mlp.neural").read_text()
 
 
 def _space(src: str):
