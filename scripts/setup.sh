@@ -19,3 +19,6 @@ fi
 # torch first, pinned, so the resolver keeps the local CPU wheel.
 "$PY" -m pip install --quiet "torch==2.13.0"
 "$PY" -m pip install --quiet -e ".[dev,ray,lsp]"
+# An editable install leaves the project's modules uncompiled, and with PYTHONDONTWRITEBYTECODE
+# set every process would compile them again: the language server would start ~30 ms slower.
+"$PY" -m compileall -q neural_hpo server >/dev/null

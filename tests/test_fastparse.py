@@ -130,14 +130,32 @@ def _fast_ok(text: str) -> bool:
     return True
 
 
+def _lark_pieces(text: str) -> parser.ParseResult:
+    """``parse`` with lark for every piece: the fast parser forced to give way."""
+
+    def refuse(*args, **kwargs):
+        raise SyntaxFallback("forced")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parser, "parse_fast", refuse)
+        return parser.parse(text, "f.neural")
+
+
 def _assert_same(text: str) -> None:
-    """``parse`` equals the lark path, and the fast path gives way exactly on syntax errors."""
-    lark = parser._parse_lark(text, "f.neural")
+    """``parse`` equals the lark path, and the fast path gives way exactly on syntax errors.
+
+    lark reads the file piece by piece (``split_items``), so that an error stays in its item;
+    where the file is valid that is the same as lark reading it whole."""
+    lark = _lark_pieces(text)
     syntax_errors = [d for d in lark.diagnostics if d.code.startswith("E10")]
     assert _fast_ok(text) == (not syntax_errors), syntax_errors
     result = parser.parse(text, "f.neural")
     assert _plain(result.file) == _plain(lark.file)
     assert _plain(result.diagnostics) == _plain(lark.diagnostics)
+    if not syntax_errors:
+        whole = parser._parse_lark(text, "f.neural")
+        assert _plain(whole.file) == _plain(lark.file)
+        assert _plain(whole.diagnostics) == _plain(lark.diagnostics)
 
 
 EXAMPLES = [p.read_text() for p in sorted(Path(__file__).parent.parent.glob("examples/*.neural"))]

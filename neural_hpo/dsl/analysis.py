@@ -6,6 +6,7 @@ means the same thing everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .arguments import layer_bindings_cached
@@ -14,7 +15,7 @@ from .checks.budget import check_space
 from .checks.network import check_network, resolve_sampler
 from .checks.shapes import check_shapes
 from .diagnostics import Diagnostic, Severity, sort_key
-from .model import File, Literal
+from .model import File, Literal, Network, Span
 from .parser import parse
 from .space import SearchSpace, build_search_space
 
@@ -33,32 +34,58 @@ class Analysis:
 
 
 def analyze(
-    source: str, path: str | None = None, *, n_trials: int | None = None, sampler: str | None = None
+    source: str,
+    path: str | None = None,
+    *,
+    n_trials: int | None = None,
+    sampler: str | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Analysis:
     """Parse and check ``source``; never raises on bad input.
 
     ``n_trials`` and ``sampler`` (when given, e.g. by ``neural-hpo check --trials``) take the
     place of the network's own ``training`` settings for the budget and sampler warnings.
+    ``checkpoint`` is called between networks: the language server raises from it to drop an
+    analysis of a version the user has already typed past.
     """
-    parsed = parse(source, path)
+    parsed = parse(source, path, checkpoint)
     diags = list(parsed.diagnostics)
     spaces: dict[str, SearchSpace] = {}
     with layer_bindings_cached():
         for net in parsed.file.networks:
+            if checkpoint is not None:
+                checkpoint()
             if net.name in spaces:
-                diags.append(
-                    Diagnostic("E114", f"network {net.name} is defined twice", net.name_span)
-                )
+                diags.append(duplicate_network(net.name, net.name_span))
                 continue
-            space = build_search_space(net)
-            spaces[net.name] = space
-            diags += space.problems
-            diags += check_network(net, space)
-            diags += check_shapes(net, space)
-            diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+            spaces[net.name], found = check_one(net, n_trials, sampler)
+            diags += found
+    return Analysis(parsed.file, in_reading_order(diags), spaces)
+
+
+def check_one(
+    net: Network, n_trials: int | None = None, sampler: str | None = None
+) -> tuple[SearchSpace, list[Diagnostic]]:
+    """One network's search space and what the checks find in it (inside
+    ``layer_bindings_cached``); a network's checks read nothing outside it."""
+    space = build_search_space(net)
+    diags = list(space.problems)
+    diags += check_network(net, space)
+    diags += check_shapes(net, space)
+    diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+    return space, diags
+
+
+def duplicate_network(name: str, name_span: Span) -> Diagnostic:
+    """E114 at the second network of a name (which is then left unchecked)."""
+    return Diagnostic("E114", f"network {name} is defined twice", name_span)
+
+
+def in_reading_order(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """``diags`` without repeats, in source order."""
     unique = list(dict.fromkeys(diags))
     unique.sort(key=sort_key)
-    return Analysis(parsed.file, unique, spaces)
+    return unique
 
 
 def _budget(net) -> int | None:

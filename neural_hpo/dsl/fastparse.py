@@ -115,13 +115,20 @@ def _is_hpo(word: str) -> bool:
     return len(word) == 3 and word.lower() == "hpo"
 
 
-def parse_fast(source: str, diags: list[Diagnostic]) -> File:
-    """The model of ``source``; problems of meaning go to ``diags``.
+def parse_fast(
+    source: str,
+    diags: list[Diagnostic],
+    checkpoint: Callable[[], None] | None = None,
+    within: tuple[int, int] | None = None,
+) -> File:
+    """The model of ``source`` (of its characters ``within`` [start, end) when given, spans
+    still counted from the start of ``source``); problems of meaning go to ``diags``.
 
-    Raises ``SyntaxFallback`` when ``source`` has a syntax error.
+    Raises ``SyntaxFallback`` when the text has a syntax error. ``checkpoint`` is called before
+    each top-level item: a caller that no longer wants the result raises from it.
     """
     try:
-        return _Parser(source, diags).file()
+        return _Parser(source, diags, within).file(checkpoint)
     except RecursionError as e:
         raise SyntaxFallback("nested too deeply") from e
 
@@ -129,12 +136,13 @@ def parse_fast(source: str, diags: list[Diagnostic]) -> File:
 class _Parser:
     """Recursive descent over a token list; ``i`` is the next token."""
 
-    def __init__(self, source: str, diags: list[Diagnostic]):
+    def __init__(self, source: str, diags: list[Diagnostic], within: tuple[int, int] | None = None):
         self.source = source
         self.diags = diags
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
         # the last match is the empty one at the end: the END sentinel the parser looks ahead to
-        spans = [m.span(1) for m in _TOKEN_RE.finditer(source)]
+        start, end = within or (0, len(source))
+        spans = [m.span(1) for m in _TOKEN_RE.finditer(source, start, end)]
         self.texts = texts = [source[start:end] for start, end in spans]
         kind_by_first = _KIND_BY_FIRST.get
         self.kinds = [kind_by_first(text[:1]) or _odd_kind(text) for text in texts]
@@ -171,13 +179,15 @@ class _Parser:
 
     # ---- file and bodies
 
-    def file(self) -> File:
+    def file(self, checkpoint: Callable[[], None] | None = None) -> File:
         kinds = self.kinds
         items: list[Network | Macro] = []
         while kinds[self.i] != "END":
             if kinds[self.i] == ",":
                 self.i += 1
             else:
+                if checkpoint is not None:
+                    checkpoint()
                 items.append(self._item())
         return make_file(items, self.source, None)
 

@@ -9,6 +9,7 @@ the editor keeps its features on a half-typed file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -70,38 +71,116 @@ class ParseResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def parse(source: str, path: str | None = None) -> ParseResult:
+def parse(
+    source: str, path: str | None = None, checkpoint: Callable[[], None] | None = None
+) -> ParseResult:
     """Parse ``source``; syntax errors are returned as diagnostics, never raised.
 
-    A valid file takes the fast parser alone; one with a syntax error is parsed again by lark,
-    which recovers and words the errors (the fast parser's partial work is dropped).
+    A valid file takes the fast parser alone. One with a syntax error is parsed again piece by
+    piece (``split_items``): the valid pieces by the fast parser, the others by lark, which
+    recovers and words the errors, so an error stays within the item it is in. ``checkpoint`` is called between top-level items of a valid file (see ``parse_fast``).
     """
+    return parse_valid(source, path, checkpoint) or _parse_pieces(source, path, checkpoint)
+
+
+def parse_valid(
+    source: str, path: str | None = None, checkpoint: Callable[[], None] | None = None
+) -> ParseResult | None:
+    """``parse`` by the fast parser alone: None when ``source`` has a syntax error."""
     diags: list[Diagnostic] = []
     try:
-        file = parse_fast(source, diags)
+        file = parse_fast(source, diags, checkpoint)
     except SyntaxFallback:
-        return _parse_lark(source, path)
+        return None
     return _finish(file, path, diags)
+
+
+#: what can hold a brace that is not one: strings and comments, as the grammar's terminals read
+#: them (a brace, quote or comment start inside a string or comment is text)
+_BRACE_OR_QUOTE = re.compile(r"[{}\"'#/]")
+_STRING_OR_COMMENT = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|(?://|#)[^\n]*")
+
+
+def split_items(source: str) -> list[tuple[int, int]]:
+    """``source`` cut after each top-level ``}``: [start, end) of each piece and of the rest.
+
+    In a valid file each piece is one item with what precedes it (commas, comments, blanks), and
+    parses on its own exactly as inside the file. In an invalid one a piece may hold half an
+    item or several; its errors then stay within it.
+    """
+    pieces: list[tuple[int, int]] = []
+    depth = start = pos = 0
+    search, skip = _BRACE_OR_QUOTE.search, _STRING_OR_COMMENT.match
+    while (m := search(source, pos)) is not None:
+        at = m.start()
+        char = source[at]
+        if char == "{":
+            depth += 1
+            pos = at + 1
+        elif char == "}":
+            depth -= 1
+            pos = at + 1
+            if depth == 0:
+                pieces.append((start, pos))
+                start = pos
+        else:
+            s = skip(source, at)
+            pos = s.end() if s else at + 1
+    pieces.append((start, len(source)))
+    return pieces
+
+
+def _parse_pieces(
+    source: str, path: str | None, checkpoint: Callable[[], None] | None
+) -> ParseResult:
+    """A file with a syntax error, parsed piece by piece (see ``parse``)."""
+    diags: list[Diagnostic] = []
+    file = File(source=source)
+    for start, end in split_items(source):
+        if checkpoint is not None:
+            checkpoint()
+        found: list[Diagnostic] = []
+        try:
+            part = parse_fast(source, found, within=(start, end))
+        except SyntaxFallback:
+            found = []
+            part = _lark_file(_blank_before(source, start, end), path, found)
+        diags += found
+        file.networks += part.networks
+        file.macros += part.macros
+    return _finish(file, path, diags)
+
+
+def _blank_before(source: str, start: int, end: int) -> str:
+    """``source[:end]`` with every character before ``start`` blank: what lark reads of one
+    piece, positions (offsets, lines, columns) as in the whole file."""
+    lines = source.count("\n", 0, start)
+    col = start - (source.rfind("\n", 0, start) + 1)
+    return " " * (start - lines - col) + "\n" * lines + " " * col + source[start:end]
 
 
 def _parse_lark(source: str, path: str | None = None) -> ParseResult:
     """``parse`` through lark alone: the reference the fast parser is tested against."""
     diags: list[Diagnostic] = []
+    return _finish(_lark_file(source, path, diags), path, diags)
+
+
+def _lark_file(source: str, path: str | None, diags: list[Diagnostic]) -> File:
+    """lark's parse with recovery, built into the model (what parsed of it)."""
     tree = None
     try:
         tree = _lark().parse(source, on_error=lambda e: _recover(e, source, diags))
     except UnexpectedInput as e:
         if not diags or diags[-1].span != _error_span(e, source):
             diags.append(_syntax_diagnostic(e, source))
-    file = build_file(tree, source, path, diags) if tree is not None else File(source=source)
-    return _finish(file, path, diags)
+    return build_file(tree, source, path, diags) if tree is not None else File(source=source)
 
 
 def _finish(file: File, path: str | None, diags: list[Diagnostic]) -> ParseResult:
     file.path = path
     file.comments = comments(file.source)
     expand_macros(file, diags)
-    return ParseResult(file=file, diagnostics=_dedupe(diags))
+    return ParseResult(file=file, diagnostics=one_syntax_error_per_line(diags))
 
 
 _COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
@@ -226,8 +305,9 @@ def _expected_words(names: set[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """One syntax error per line: recovery often stumbles twice over the same mistake."""
+def one_syntax_error_per_line(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """The first syntax error of each line only: recovery often stumbles twice over the same
+    mistake."""
     seen_lines: set[int] = set()
     out = []
     for d in diags:

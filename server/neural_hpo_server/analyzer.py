@@ -1,9 +1,12 @@
 """Analysis off the event loop: debounced per document, newest version only.
 
-``schedule`` (re)starts a short timer per URI; when it fires, ``analyze`` runs in a worker thread
-and the result becomes that URI's ``Snapshot``. Edits that arrive meanwhile restart the timer, and
-a queued analysis of an outdated version is skipped before it starts. Completion and hover never
-wait: they read the last snapshot (``latest``) and the current text.
+``schedule`` (re)starts a short timer per URI. When it fires, an open document's diagnostics come
+first, from its ``IncrementalChecker`` (which re-checks only the items an edit touched), and are
+published at once (``Checked``); then the full ``analyze`` builds the model the other features
+read, and becomes that URI's ``Snapshot``. Each step runs in a worker thread. Edits that arrive
+meanwhile restart the timer, and work on an outdated version stops at its next checkpoint
+(between top-level items) or before it starts. Completion and hover never wait: they read the
+last snapshot (``latest``) and the current text.
 """
 
 from __future__ import annotations
@@ -20,11 +23,23 @@ from .positions import LineIndex
 
 if TYPE_CHECKING:
     from neural_hpo.dsl.analysis import Analysis
+    from neural_hpo.dsl.diagnostics import Diagnostic
+    from neural_hpo.dsl.incremental import IncrementalChecker
 
 log = logging.getLogger(__name__)
 
 #: seconds of quiet after an edit before analysing
 DEBOUNCE_S = 0.03
+
+
+@dataclass
+class Checked:
+    """One version's diagnostics, with the line index of its text."""
+
+    uri: str
+    version: int | None
+    index: LineIndex
+    diagnostics: list[Diagnostic]
 
 
 @dataclass
@@ -41,23 +56,31 @@ class Snapshot:
         self.index = LineIndex(self.text)
 
 
+class _Outdated(Exception):
+    """Raised at a checkpoint of an analysis whose version is no longer wanted."""
+
+
 class Analyzer:
-    """Debounced analysis of documents, each in one of two lanes: open documents, and files
-    on disk (so a large workspace never delays the document being typed in)."""
+    """Debounced analysis of documents. Three worker threads ("lanes"): the diagnostics of open
+    documents, their full analyses, and files on disk; so neither a long analysis nor a large
+    workspace delays the diagnostics of the document being typed in."""
 
     def __init__(
         self,
+        on_diagnostics: Callable[[Checked], None],
         on_result: Callable[[Snapshot], None],
         on_error: Callable[[str, BaseException], None],
     ) -> None:
         self.latest: dict[str, Snapshot] = {}
+        self._on_diagnostics = on_diagnostics
         self._on_result = on_result
         self._on_error = on_error
         self._pending: dict[str, asyncio.Task] = {}
         self._wanted: dict[str, object] = {}
+        self._checkers: dict[str, IncrementalChecker] = {}
         self._lanes = {
-            "open": ThreadPoolExecutor(1, thread_name_prefix="analyze-open"),
-            "disk": ThreadPoolExecutor(1, thread_name_prefix="analyze-disk"),
+            lane: ThreadPoolExecutor(1, thread_name_prefix=f"analyze-{lane}")
+            for lane in ("check", "open", "disk")
         }
         self._waiters: dict[str, list[asyncio.Future]] = {}
 
@@ -84,6 +107,13 @@ class Analyzer:
         await asyncio.sleep(delay)
         loop = asyncio.get_running_loop()
         try:
+            checked = None
+            if lane == "open":
+                checked = await loop.run_in_executor(
+                    self._lanes["check"], self._check, uri, text, version, token
+                )
+                if checked is not None and self._wanted.get(uri) is token:
+                    self._on_diagnostics(checked)
             snap = await loop.run_in_executor(
                 self._lanes[lane], self._analyze, uri, text, version, token
             )
@@ -95,10 +125,27 @@ class Analyzer:
             return
         self._pending.pop(uri, None)
         self.latest[uri] = snap
+        if checked is None:
+            self._on_diagnostics(Checked(uri, version, snap.index, list(snap.analysis.diagnostics)))
         self._on_result(snap)
         for fut in self._waiters.pop(uri, []):
             if not fut.done():
                 fut.set_result(snap)
+
+    def _check(self, uri, text: str, version, token) -> Checked | None:
+        """The diagnostics of an open document from its incremental checker (None when that
+        cannot tell, or the version is outdated)."""
+        if self._wanted.get(uri) is not token:
+            return None
+        from neural_hpo.dsl.incremental import IncrementalChecker
+
+        checker = self._checkers.get(uri)
+        if checker is None:
+            checker = self._checkers[uri] = IncrementalChecker()
+        diagnostics = checker.diagnostics(text)
+        if diagnostics is None:
+            return None
+        return Checked(uri, version, LineIndex(text), diagnostics)
 
     def _analyze(self, uri, text, version, token) -> Snapshot | None:
         if self._wanted.get(uri) is not token:
@@ -110,8 +157,16 @@ class Analyzer:
             analyze,
         )  # the parser loads in the worker, not at start-up
 
+        def checkpoint() -> None:
+            if self._wanted.get(uri) is not token:
+                raise _Outdated
+
         path = uri_path(uri)
-        return Snapshot(uri, version, source, analyze(source, str(path) if path else uri))
+        try:
+            analysis = analyze(source, str(path) if path else uri, checkpoint=checkpoint)
+        except _Outdated:
+            return None
+        return Snapshot(uri, version, source, analysis)
 
     async def current(self, uri: str, version: int | None, timeout: float = 2.0) -> Snapshot | None:
         """The snapshot of ``version`` (waiting for it up to ``timeout`` s), else the latest."""
@@ -133,6 +188,7 @@ class Analyzer:
         if task is not None:
             task.cancel()
         self.latest.pop(uri, None)
+        self._checkers.pop(uri, None)
 
     def shutdown(self) -> None:
         for pool in self._lanes.values():

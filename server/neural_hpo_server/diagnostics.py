@@ -1,5 +1,5 @@
-"""Push diagnostics: document notifications schedule an analysis; each finished analysis is
-published, versioned for open documents. A "did you mean X?" suggestion travels in ``data`` so
+"""Push diagnostics: document notifications schedule an analysis, and the analyzer hands each
+version's diagnostics here as soon as it knows them (versioned for open documents). A "did you mean X?" suggestion travels in ``data`` so
 the quick fix needs no message parsing."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from lsprotocol import types as lsp
 
 from neural_hpo.dsl.diagnostics import Diagnostic
 
-from .analyzer import Snapshot
+from .analyzer import Checked
+from .positions import LineIndex
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -26,11 +27,11 @@ def suggestion(message: str) -> str | None:
     return m.group(1) if m else None
 
 
-def to_lsp(d: Diagnostic, snap: Snapshot) -> lsp.Diagnostic:
+def to_lsp(d: Diagnostic, index: LineIndex) -> lsp.Diagnostic:
     """One checker diagnostic in LSP terms (the hint, when any, on a second line)."""
     fix = suggestion(d.message)
     return lsp.Diagnostic(
-        range=snap.index.span_range(d.span),
+        range=index.span_range(d.span),
         message=d.message + (f"\nhint: {d.hint}" if d.hint else ""),
         severity=lsp.DiagnosticSeverity(int(d.severity)),
         code=d.code,
@@ -39,16 +40,16 @@ def to_lsp(d: Diagnostic, snap: Snapshot) -> lsp.Diagnostic:
     )
 
 
-def publish(ls: NeuralServer, snap: Snapshot) -> None:
-    """Publish a snapshot's diagnostics, unless the document moved on since."""
-    doc = ls.documents.get(snap.uri)
-    if doc is not None and doc.version != snap.version:
+def publish(ls: NeuralServer, checked: Checked) -> None:
+    """Publish a version's diagnostics, unless the document moved on since."""
+    doc = ls.documents.get(checked.uri)
+    if doc is not None and doc.version != checked.version:
         return
     ls.text_document_publish_diagnostics(
         lsp.PublishDiagnosticsParams(
-            uri=snap.uri,
-            version=snap.version,
-            diagnostics=[to_lsp(d, snap) for d in snap.analysis.diagnostics],
+            uri=checked.uri,
+            version=checked.version,
+            diagnostics=[to_lsp(d, checked.index) for d in checked.diagnostics],
         )
     )
 
@@ -58,7 +59,7 @@ def clear(ls: NeuralServer, uri: str) -> None:
 
 
 def register(ls: NeuralServer) -> None:
-    ls.analysis_listeners.append(lambda snap: publish(ls, snap))
+    ls.diagnostics_listeners.append(lambda checked: publish(ls, checked))
 
     @ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: NeuralServer, params: lsp.DidOpenTextDocumentParams) -> None:

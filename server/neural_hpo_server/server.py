@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__
-from .analyzer import Analyzer, Snapshot
+from .analyzer import Analyzer, Checked, Snapshot
 from .documents import Documents, uri_path
 from .protocol import NeuralProtocol
 from .settings import Settings
@@ -55,8 +55,9 @@ class NeuralServer(LanguageServer):
         self.documents = Documents()
         self.settings = Settings()
         self.init_options: Any = None
+        self.diagnostics_listeners: list[Callable[[Checked], None]] = []
         self.analysis_listeners: list[Callable[[Snapshot], None]] = []
-        self.analyzer = Analyzer(self._analysed, self._analysis_failed)
+        self.analyzer = Analyzer(self._checked, self._analysed, self._analysis_failed)
         self.studies: Any = None  # studies.StudyStore, set by studies.register
         self.jobs: Any = None  # jobs.JobManager, set by jobs.register
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
@@ -123,6 +124,10 @@ class NeuralServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
 
     # ---- analysis callbacks ------------------------------------------------------------------
+
+    def _checked(self, checked: Checked) -> None:
+        for listener in self.diagnostics_listeners:
+            listener(checked)
 
     def _analysed(self, snap: Snapshot) -> None:
         for listener in self.analysis_listeners:
