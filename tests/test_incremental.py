@@ -3,6 +3,7 @@ syntax error stays within the item it is in."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,27 @@ def test_a_syntax_error_stays_in_its_network() -> None:
 def test_gives_up_on_macros() -> None:
     text = "define Block { Dense(units: 4) }\nnetwork N { input: (4,) Block() }\n"
     assert IncrementalChecker().diagnostics(text) is None
+
+
+def test_an_outdated_analysis_stops_at_the_next_item() -> None:
+    """The server's checkpoint raises once the user has typed on: no more work is done."""
+
+    class Outdated(Exception):
+        pass
+
+    calls = 0
+
+    def checkpoint() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise Outdated
+
+    with pytest.raises(Outdated):
+        analyze(MANY, checkpoint=checkpoint)
+    assert calls == 3
+    broken = MANY.replace("Dense(", "Dense((", 1)  # the piecewise path checks in too
+    calls = 0
+    with pytest.raises(Outdated):
+        analyze(broken, checkpoint=checkpoint)
+    assert calls == 3

@@ -96,6 +96,30 @@ async def test_diagnostics_with_utf16_ranges_and_suggestions(client, workspace) 
     assert fix.title == "Replace with Dropout" and fix.is_preferred
 
 
+async def test_diagnostics_follow_edits_across_networks(client, workspace) -> None:
+    """The per-keystroke path (only the edited network is re-checked) moves the other networks'
+    findings with the text, and a syntax error stays in its network."""
+    a = "network A {\n    input: (4,)\n    Dense(units: 2)\n}\n"
+    b = "network B {\n    input: (4,)\n    Dense(units: 2) -> rleu\n}\n"
+    uri = open_doc(client, workspace / "two.neural", a + b)
+    (diags,) = await diagnostics(client, uri)
+    assert [(d.code, d.range.start) for d in diags] == [("E308", pos(a + b, "rleu"))]
+    change(client, uri, 2, T.Range(T.Position(0, 0), T.Position(0, 0)), "// note\n\n")
+    moved = "// note\n\n" + a + b
+    await until(
+        lambda: [d.range.start for d in client.diagnostics[uri]] == [pos(moved, "rleu")],
+        what="the finding in B moved two lines down",
+    )
+    at = pos(moved, "Dense(units: 2)\n}", 15)  # after A's layer: an unclosed call
+    change(client, uri, 3, T.Range(at, at), "\n    Dense(")
+    await until(
+        lambda: {d.code for d in client.diagnostics[uri]} == {"E102", "E305", "E308"},
+        what="a syntax error in A next to B's finding",
+    )
+    broken = client.diagnostics[uri]
+    assert [d.range.start.line for d in broken] == [5, 6, 9], broken  # E305, E102 in A; E308
+
+
 async def test_files_on_disk_are_checked_and_watched(client, workspace) -> None:
     closed = uri_of(workspace / "closed.neural")
     (diags,) = await diagnostics(client, closed)
