@@ -78,7 +78,8 @@ def parse(
 
     A valid file takes the fast parser alone. One with a syntax error is parsed again piece by
     piece (``split_items``): the valid pieces by the fast parser, the others by lark, which
-    recovers and words the errors, so an error stays within the item it is in. ``checkpoint`` is called between top-level items of a valid file (see ``parse_fast``).
+    recovers and words the errors, so an error stays within the item it is in. ``checkpoint`` is
+    called between top-level items (see ``parse_fast``).
     """
     return parse_valid(source, path, checkpoint) or _parse_pieces(source, path, checkpoint)
 
@@ -95,10 +96,10 @@ def parse_valid(
     return _finish(file, path, diags)
 
 
-#: what can hold a brace that is not one: strings and comments, as the grammar's terminals read
-#: them (a brace, quote or comment start inside a string or comment is text)
+#: a brace, or the start of what can hold one that is not one: a string or a comment
 _BRACE_OR_QUOTE = re.compile(r"[{}\"'#/]")
-_STRING_OR_COMMENT = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|(?://|#)[^\n]*")
+#: strings and comments as the grammar's terminals read them (group 1: the comment marker)
+_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
 
 
 def split_items(source: str) -> list[tuple[int, int]]:
@@ -110,7 +111,7 @@ def split_items(source: str) -> list[tuple[int, int]]:
     """
     pieces: list[tuple[int, int]] = []
     depth = start = pos = 0
-    search, skip = _BRACE_OR_QUOTE.search, _STRING_OR_COMMENT.match
+    search, skip = _BRACE_OR_QUOTE.search, _COMMENT_RE.match
     while (m := search(source, pos)) is not None:
         at = m.start()
         char = source[at]
@@ -181,9 +182,6 @@ def _finish(file: File, path: str | None, diags: list[Diagnostic]) -> ParseResul
     file.comments = comments(file.source)
     expand_macros(file, diags)
     return ParseResult(file=file, diagnostics=one_syntax_error_per_line(diags))
-
-
-_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
 
 
 def comments(source: str) -> list[tuple[Span, str]]:
