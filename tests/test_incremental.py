@@ -16,8 +16,6 @@ from tests.test_dsl_fuzz import SAMPLES, TOKENS
 #: several networks in one file (the samples hold one or two each), each with findings
 MANY = "\n".join(SAMPLES) + "\n// tail comment\n"
 
-NO_MACROS = [s for s in SAMPLES if "define" not in s]
-
 edit = st.tuples(
     st.floats(0, 1),  # where, as a fraction of the length
     st.integers(0, 12),  # how many characters to delete
@@ -31,7 +29,7 @@ def _apply(text: str, where: float, delete: int, insert: list[str]) -> str:
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(st.sampled_from([*NO_MACROS, MANY]), st.lists(edit, min_size=1, max_size=8))
+@given(st.sampled_from([*SAMPLES, MANY]), st.lists(edit, min_size=1, max_size=8))
 def test_equals_analyze_after_every_edit(text: str, edits: list) -> None:
     checker = IncrementalChecker()
     for e in [None, *edits]:
@@ -40,7 +38,7 @@ def test_equals_analyze_after_every_edit(text: str, edits: list) -> None:
         found = checker.diagnostics(text)
         expected = analyze(text).diagnostics
         if found is None:
-            assert "define" in text  # it gives up on macros only
+            assert "define" in text  # it gives up only where a macro shares a piece
         else:
             assert found == expected
 
@@ -49,17 +47,22 @@ def test_an_edit_rechecks_only_its_piece(monkeypatch) -> None:
     from neural_hpo.dsl import incremental
 
     checked: list[str] = []
-    real = incremental._check_piece
-    monkeypatch.setattr(incremental, "_check_piece", lambda t: checked.append(t) or real(t))
-    text = "\n".join(NO_MACROS)
+    real = incremental._check
+    monkeypatch.setattr(incremental, "_check", lambda m, t: checked.append(t) or real(m, t))
+    text = MANY
     checker = IncrementalChecker()
-    checker.diagnostics(text)
-    pieces = len([p for p in split_items(text) if text[p[0] : p[1]].strip()])
-    assert len(checked) >= pieces > 2
+    assert checker.diagnostics(text) == analyze(text).diagnostics
+    assert len(checked) == len(split_items(text)) - text.count("define ")
     checked.clear()
     edited = text.replace("relu", "relu6", 1)
     assert checker.diagnostics(edited) == analyze(edited).diagnostics
     assert len(checked) == 1 and "relu6" in checked[0]
+    checked.clear()
+    macro = edited.replace(
+        "define FeedForward(width, drop) {", "define FeedForward(width, drop) {\n"
+    )
+    assert checker.diagnostics(macro) == analyze(macro).diagnostics
+    assert len(checked) == len(split_items(text)) - text.count("define ")  # all, with the macro
 
 
 def test_a_moved_network_keeps_its_findings_at_the_new_place() -> None:
@@ -82,9 +85,30 @@ def test_a_syntax_error_stays_in_its_network() -> None:
     assert IncrementalChecker().diagnostics(text) == diags
 
 
-def test_gives_up_on_macros() -> None:
-    text = "define Block { Dense(units: 4) }\nnetwork N { input: (4,) Block() }\n"
-    assert IncrementalChecker().diagnostics(text) is None
+def test_macros_are_checked_with_every_network_and_reported_once() -> None:
+    text = (
+        "network A { input: (4,) Block(w=-1) }\n"
+        "define Block(w) {\n    Dense(units: $w) -> rleu\n}\n"
+        "define Block(w) { Dense(units: $w) }\n"
+        "network B { input: (4,) Block(w=2) Block(w=-1) }\n"
+    )
+    found = IncrementalChecker().diagnostics(text)
+    assert found == analyze(text).diagnostics
+    # the bad activation is in the macro: once, though both networks expand it
+    assert [(d.code, d.span.line) for d in found] == [
+        ("E304", 0),
+        ("E308", 2),
+        ("E118", 4),
+        ("E304", 5),
+    ]
+
+
+def test_gives_up_where_a_macro_shares_a_piece() -> None:
+    open_macro = "network N { input: (4,) Dense(units: 2) }\ndefine Block { Dense(units: 4)"
+    # one brace too many: the pieces after it run to the end, a macro and a network in one
+    shared = "network N { input: (4,) Block } } define Block { Dense(units: 4) }"
+    for text in (open_macro, shared):
+        assert IncrementalChecker().diagnostics(text) is None, text
 
 
 def test_an_outdated_analysis_stops_at_the_next_item() -> None:

@@ -1,13 +1,14 @@
 """Diagnostics of a long file, re-checked per keystroke: each top-level item is checked on its
 own and remembered by its text, so an edit re-checks only the items it changed.
 
-A network's checks read nothing outside the network (``analysis.check_one``), so the items of a
-file can be checked one by one with spans relative to the item, then moved to where the item
-stands now: an edit in one network re-checks that network, and shifts the others' findings by
-the lines and characters it added. Pieces are ``parser.split_items``'s, which ``parse`` also
-keeps syntax errors within, so the result equals ``analyze(source).diagnostics``. A file with
-macros is the exception (an expanded layer's spans point into the ``define``, another item): there
-it gives up (returns None) and the caller runs ``analyze``.
+A network's checks read nothing outside the network but the macros it uses, so a file can be
+checked piece by piece (``parser.split_items``): each network with the file's macros, as a small
+file of its own, its findings then moved to where each piece stands now. An edit in one network
+re-checks that network and shifts the others' findings by the lines and characters it added; an
+edit in a macro re-checks every network. ``parse`` keeps syntax errors within their pieces too,
+so the result equals ``analyze(source).diagnostics``. Where a piece holds a macro and a network
+at once, or a macro is left open at the end of the file, pieces cannot be checked apart: it gives
+up (returns None) and the caller runs ``analyze``.
 
 Only diagnostics come out: the model with absolute spans is ``analyze``'s job.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .analysis import check_one, duplicate_network, in_reading_order
 from .arguments import layer_bindings_cached
@@ -24,98 +26,168 @@ from .diagnostics import Diagnostic
 from .model import Span, make_span
 from .parser import one_syntax_error_per_line, parse, split_items
 
+#: (the file's macro pieces, one other piece): what a check was made of
+_Key = tuple[tuple[str, ...], str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A finding, its span relative to the start of the piece it is in: the ``part``-th of the
+    texts checked together (the macros in file order, then the other piece)."""
+
+    part: int
+    diag: Diagnostic
+
 
 @dataclass(frozen=True, slots=True)
 class _Network:
-    """A network of a piece: its name, where that stands, what its checks found."""
+    """A network of the checked piece: its name, where that stands, what its checks found."""
 
     name: str
     name_span: Span
-    diags: tuple[Diagnostic, ...]
+    found: tuple[_Found, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One piece's findings, spans relative to the piece's start (line 0, column 0)."""
+    """What parsing (macros expanded) and checking one piece with the file's macros found."""
 
-    parse_diags: tuple[Diagnostic, ...]
+    parse_found: tuple[_Found, ...]
     networks: tuple[_Network, ...]
 
 
-def _check_piece(text: str) -> _Checked | None:
-    """The findings of one piece, or None where the piece cannot be checked alone."""
-    parsed = parse(text)
-    if parsed.file.macros:
-        return None
+def _check(macros: tuple[str, ...], piece: str) -> _Checked:
+    """Check ``piece`` in a file made of the ``macros`` pieces and itself."""
+    parts = (*macros, piece)
+    source = "".join(parts)
+    place = _Parts(source, list(accumulate(map(len, parts[:-1]), initial=0)))
+    parsed = parse(source)
     with layer_bindings_cached():
         networks = tuple(
-            _Network(net.name, net.name_span, tuple(check_one(net)[1]))
+            _Network(
+                net.name,
+                place.relative(net.name_span)[1],
+                tuple(map(place.found, check_one(net)[1])),
+            )
             for net in parsed.file.networks
         )
-    return _Checked(tuple(parsed.diagnostics), networks)
+    return _Checked(tuple(map(place.found, parsed.diagnostics)), networks)
+
+
+class _Parts:
+    """Spans of a text made of parts, re-told relative to the part they are in."""
+
+    def __init__(self, source: str, starts: list[int]) -> None:
+        self.starts = starts
+        self.shifts = [_Shift.back_from(source, s) for s in starts]
+
+    def relative(self, span: Span) -> tuple[int, Span]:
+        part = bisect_right(self.starts, span.start) - 1
+        return part, self.shifts[part].span(span)
+
+    def found(self, d: Diagnostic) -> _Found:
+        part, span = self.relative(d.span)
+        return _Found(part, d if span is d.span else Diagnostic(d.code, d.message, span, d.hint))
 
 
 class _Shift:
-    """Moves spans from piece-relative to file positions."""
+    """Moves spans by lines, by columns on one line, and by characters."""
 
-    __slots__ = ("col", "line", "offset")
+    __slots__ = ("col", "first_line", "line", "offset")
 
-    def __init__(self, line: int, col: int, offset: int) -> None:
-        self.line, self.col, self.offset = line, col, offset
+    def __init__(self, line: int, col: int, offset: int, first_line: int = 0) -> None:
+        self.line, self.col, self.offset, self.first_line = line, col, offset, first_line
+
+    @classmethod
+    def to(cls, line_starts: list[int], start: int) -> _Shift:
+        """From relative to a piece to where the piece starts at ``start``."""
+        line = bisect_right(line_starts, start) - 1
+        return cls(line, start - line_starts[line], start)
+
+    @classmethod
+    def back_from(cls, source: str, start: int) -> _Shift:
+        """From positions in ``source`` to relative to a piece starting at ``start``."""
+        line = source.count("\n", 0, start)
+        col = start - (source.rfind("\n", 0, start) + 1)
+        return cls(-line, -col, -start, first_line=line)
 
     def span(self, s: Span) -> Span:
+        if not (self.line or self.col or self.offset):
+            return s
         return make_span(
             s.line + self.line,
-            s.col + self.col if s.line == 0 else s.col,
+            s.col + self.col if s.line == self.first_line else s.col,
             s.end_line + self.line,
-            s.end_col + self.col if s.end_line == 0 else s.end_col,
+            s.end_col + self.col if s.end_line == self.first_line else s.end_col,
             s.start + self.offset,
             s.end + self.offset,
         )
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        if not (self.line or self.col or self.offset):
-            return d
-        return Diagnostic(d.code, d.message, self.span(d.span), d.hint)
+        span = self.span(d.span)
+        return d if span is d.span else Diagnostic(d.code, d.message, span, d.hint)
 
 
 class IncrementalChecker:
     """``analyze(source).diagnostics`` for successive versions of one document, re-checking
-    only the pieces that changed since the last call."""
+    only the pieces that changed since the last call (all of them after a macro changed)."""
 
     def __init__(self) -> None:
-        self._memo: dict[str, _Checked] = {}
+        self._memo: dict[_Key, _Checked] = {}
+        self._kinds: dict[str, str] = {}
 
     def diagnostics(self, source: str) -> list[Diagnostic] | None:
         """The file's diagnostics, or None where only ``analyze`` can tell (see the module doc).
 
         Only the current version's pieces are remembered, so memory follows the document.
         """
-        memo: dict[str, _Checked] = {}
-        line_starts: list[int] | None = None
-        names: set[str] = set()
-        syntax: list[Diagnostic] = []
+        pieces = split_items(source)
+        texts = [source[start:end] for start, end in pieces]
+        kinds = {text: self._kind(text) for text in texts}
+        self._kinds = kinds
+        if "mixed" in kinds.values() or kinds[texts[-1]] == "macro":
+            return None
+        at_macro = [i for i, text in enumerate(texts) if kinds[text] == "macro"]
+        macros = tuple(texts[i] for i in at_macro)
+        line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        shifts: dict[int, _Shift] = {}
+
+        def shift(piece: int) -> _Shift:
+            found = shifts.get(piece)
+            if found is None:
+                found = shifts[piece] = _Shift.to(line_starts, pieces[piece][0])
+            return found
+
+        memo: dict[_Key, _Checked] = {}
+        syntax: dict[Diagnostic, int] = {}  # found while parsing, with the piece it is in
         checks: list[Diagnostic] = []
-        for start, end in split_items(source):
-            text = source[start:end]
-            checked = memo.get(text) or self._memo.get(text)
-            if checked is None:
-                checked = _check_piece(text)
-                if checked is None:
-                    return None
-            memo[text] = checked
-            if not (checked.parse_diags or checked.networks):
+        names: set[str] = set()
+        for i, text in enumerate(texts):
+            if kinds[text] == "macro":
                 continue
-            if line_starts is None:
-                line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
-            line = bisect_right(line_starts, start) - 1
-            shift = _Shift(line, start - line_starts[line], start)
-            syntax += map(shift.diagnostic, checked.parse_diags)
+            key = (macros, text)
+            checked = memo.get(key) or self._memo.get(key) or _check(macros, text)
+            memo[key] = checked
+            parts = [*at_macro, i]
+            for f in checked.parse_found:
+                syntax.setdefault(shift(parts[f.part]).diagnostic(f.diag), parts[f.part])
             for net in checked.networks:
                 if net.name in names:
-                    checks.append(duplicate_network(net.name, shift.span(net.name_span)))
-                else:
-                    names.add(net.name)
-                    checks += map(shift.diagnostic, net.diags)
+                    checks.append(duplicate_network(net.name, shift(i).span(net.name_span)))
+                    continue
+                names.add(net.name)
+                checks += (shift(parts[f.part]).diagnostic(f.diag) for f in net.found)
         self._memo = memo
-        return in_reading_order(one_syntax_error_per_line(syntax) + checks)
+        in_file_order = sorted(syntax, key=syntax.__getitem__)
+        return in_reading_order(one_syntax_error_per_line(in_file_order) + checks)
+
+    def _kind(self, text: str) -> str:
+        """``macro``, ``mixed`` (a macro and a network) or ``other``: how a piece takes part."""
+        kind = self._kinds.get(text)
+        if kind is None:
+            kind = "other"
+            if "define" in text:  # the one word that starts a macro
+                file = parse(text).file
+                if file.macros:
+                    kind = "mixed" if file.networks else "macro"
+        return kind
