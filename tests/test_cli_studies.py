@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import optuna
+import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import create_trial
 
 from neural_hpo.cli import main
 
 
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 def test_best_value_skips_trials_that_broke_a_constraint(tmp_path, capsys) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = optuna.create_study(study_name="c", storage=url, direction="maximize")

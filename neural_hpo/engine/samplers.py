@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import optuna
@@ -61,7 +62,9 @@ class SearchPlan:
         if self.sampler == "gp":
             return s.GPSampler(seed=seed)
         if self.sampler == "qmc":
-            return s.QMCSampler(seed=seed, warn_independent_sampling=False)
+            with warnings.catch_warnings():  # chosen by name; Optuna still labels it experimental
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return s.QMCSampler(seed=seed, warn_independent_sampling=False)
         if self.sampler == "nsgaii":
             return s.NSGAIISampler(seed=seed)
         return s.GridSampler(grid_of(space), seed=seed)
