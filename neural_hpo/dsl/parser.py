@@ -54,6 +54,11 @@ def _lark() -> Lark:
     )
 
 
+def prepare() -> None:
+    """Build lark's parser now (about 30 ms), not at the first syntax error someone types."""
+    _lark()
+
+
 @lru_cache(maxsize=1)
 def _words() -> dict[str, str]:
     words = dict(_TERMINAL_WORDS)

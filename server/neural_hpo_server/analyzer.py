@@ -56,6 +56,12 @@ class Snapshot:
         self.index = LineIndex(self.text)
 
 
+def _prepare() -> None:
+    from neural_hpo.dsl import incremental, parser  # noqa: F401  (loaded here, not at start-up)
+
+    parser.prepare()
+
+
 class _Outdated(Exception):
     """Raised at a checkpoint of an analysis whose version is no longer wanted."""
 
@@ -131,6 +137,11 @@ class Analyzer:
         for fut in self._waiters.pop(uri, []):
             if not fut.done():
                 fut.set_result(snap)
+
+    def warm_up(self) -> None:
+        """Load the checker and build lark's parser in the diagnostics lane, after start-up
+        (``initialize`` does not wait for it) and before the first edit needs them."""
+        self._lanes["check"].submit(_prepare)
 
     def _check(self, uri, text: str, version, token) -> Checked | None:
         """The diagnostics of an open document from its incremental checker (None when that

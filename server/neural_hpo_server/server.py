@@ -6,6 +6,7 @@ in order. State that several features read hangs off ``NeuralServer``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -153,6 +154,7 @@ def _register_lifecycle(ls: NeuralServer) -> None:
 
     @ls.feature(lsp.INITIALIZED)
     async def initialized(ls: NeuralServer, params: lsp.InitializedParams) -> None:
+        ls.analyzer.warm_up()
         for start in ls.on_ready:
             await start()
 
@@ -166,6 +168,9 @@ def _register_lifecycle(ls: NeuralServer) -> None:
 def serve(tcp: tuple[str, int] | None = None) -> None:
     """Serve over stdio, or over TCP on a loopback address (for debugging)."""
     ls = create_server()
+    # Everything loaded so far (lsprotocol's classes, the catalog) lives as long as the server:
+    # out of the collector's sight, a full collection takes ~5 ms instead of ~25 ms.
+    gc.freeze()
     if tcp is None:
         ls.start_io(sys.stdin.buffer, sys.stdout.buffer)
     else:
