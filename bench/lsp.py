@@ -3,7 +3,8 @@
 Figures: start-up to the initialize result; didChange -> publishDiagnostics after the last edit
 of a typing burst (debounce included), for bursts that leave the text valid and bursts that end
 in a syntax error (typing ``Dense(`` on a new line); completion and hover; RSS across 5,000 edits.
-Run: ``python bench/lsp.py`` from the repository root.
+Run: ``python bench/lsp.py [--macro]`` from the repository root (``--macro``: the networks use a
+macro, so an edit's diagnostics need the macro too).
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "serve
 CMD = [sys.executable, "-m", "neural_hpo.cli", "lsp"]
 
 
-def generate(lines: int = 1000) -> str:
-    """Networks of ~50 lines each until ``lines`` lines."""
-    out: list[str] = []
+def generate(lines: int = 1000, macro: bool = False) -> str:
+    """Networks of ~50 lines each until ``lines`` lines; with ``macro`` each pools through a
+    macro defined at the top (so every network depends on another item)."""
+    out: list[str] = (
+        ["define Pool(k) {", "    MaxPooling2D(pool_size: ($k, $k))", "}", ""] if macro else []
+    )
     i = 0
     while len(out) < lines:
         out += [f"network Net{i} {{", "    input: (28, 28, 1)"]
         out += ["    Conv2D(filters: hpo(categorical: [16, 32]), kernel_size: (3, 3)) -> relu"]
-        out += ["    MaxPooling2D(pool_size: (2, 2))", "    Flatten()"]
+        out += [
+            "    Pool(k=2)" if macro else "    MaxPooling2D(pool_size: (2, 2))",
+            "    Flatten()",
+        ]
         for k in range(30):
             out.append(
                 "    Dense(units: hpo(categorical: [64, 128, 256])) -> relu"
@@ -131,9 +138,9 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def main() -> None:
+async def main(macro: bool) -> None:
     root = Path(tempfile.mkdtemp(prefix="lsp-bench-"))
-    text = generate()
+    text = generate(macro=macro)
     lines = text.splitlines()
     path = root / "big.neural"
     path.write_text(text)
@@ -273,4 +280,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(macro="--macro" in sys.argv[1:]))
