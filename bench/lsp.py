@@ -98,6 +98,26 @@ class Client:
     def notify(self, method: str, params) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
+    def edit(self, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str):
+        """One incremental change: replace [start, end) (line, character) by ``text``."""
+        rng = {
+            "start": {"line": start[0], "character": start[1]},
+            "end": {"line": end[0], "character": end[1]},
+        }
+        self.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": rng, "text": text}],
+            },
+        )
+
+    async def published(self, version: int) -> float:
+        """When the diagnostics of ``version`` arrived (waiting for them)."""
+        while version not in self.diagnostics:
+            await asyncio.sleep(0.002)
+        return self.diagnostics[version]
+
 
 async def spawn(root: Path) -> tuple[Client, float]:
     t0 = time.perf_counter()
@@ -163,74 +183,32 @@ async def main(macro: bool) -> None:
         await asyncio.sleep(0.01)
     rng = random.Random(0)
     version = 1
-    diag = []
-    for _ in range(25):  # typing bursts: 5 keystrokes 30 ms apart, then wait for diagnostics
-        line = rng.randrange(len(lines))
-        for k in range(5):
+
+    async def burst(edits: list[tuple[tuple[int, int], tuple[int, int], str]]) -> float:
+        """Type ``edits`` 30 ms apart: seconds from the last to its diagnostics."""
+        nonlocal version
+        for start, end, text in edits:
             version += 1
-            ch = "x" if k % 2 == 0 else ""
-            rng_ = {
-                "start": {"line": line, "character": 0},
-                "end": {"line": line, "character": 1 if k % 2 else 0},
-            }
-            change = {"range": rng_, "text": ch}
-            c.notify(
-                "textDocument/didChange",
-                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
-            )
+            c.edit(uri, version, start, end, text)
             last = time.perf_counter()
             await c.proc.stdin.drain()
             await asyncio.sleep(0.03)
-        while version not in c.diagnostics:
-            await asyncio.sleep(0.002)
-        diag.append(c.diagnostics[version] - last)
+        return await c.published(version) - last
+
+    diag = []
+    for _ in range(25):  # typing bursts: 5 keystrokes at a line's start (x, delete, x, ...)
+        n = rng.randrange(len(lines))
+        diag.append(await burst([((n, 0), (n, k % 2), "" if k % 2 else "x") for k in range(5)]))
     show("didChange -> publishDiagnostics", diag, "p95 <= 100 ms")
 
-    def change(version: int, line: int, col: int, end_col: int, text: str) -> None:
-        rng_ = {
-            "start": {"line": line, "character": col},
-            "end": {"line": line, "character": end_col},
-        }
-        c.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": rng_, "text": text}],
-            },
-        )
-
     broken = []
-    for _ in range(25):  # typing a new layer line up to "Dense(": the text ends unparseable
-        line = rng.choice([n for n, t in enumerate(lines) if t.startswith("    Dropout")])
-        version += 1
-        change(version, line, len(lines[line]), len(lines[line]), "\n    ")
-        for k, ch in enumerate("Dense("):
-            version += 1
-            change(version, line + 1, 4 + k, 4 + k, ch)
-            last = time.perf_counter()
-            await c.proc.stdin.drain()
-            await asyncio.sleep(0.03)
-        while version not in c.diagnostics:
-            await asyncio.sleep(0.002)
-        broken.append(c.diagnostics[version] - last)
-        version += 1  # and take the line out again
-        c.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [
-                    {
-                        "range": {
-                            "start": {"line": line, "character": len(lines[line])},
-                            "end": {"line": line + 1, "character": 10},
-                        },
-                        "text": "",
-                    }
-                ],
-            },
-        )
-        while version not in c.diagnostics:
-            await asyncio.sleep(0.002)
+    for _ in range(25):  # Enter, then a new layer line up to "Dense(": the text ends unparseable
+        n = rng.choice([n for n, t in enumerate(lines) if t.startswith("    Dropout")])
+        end = len(lines[n])
+        typed = [((n, end), (n, end), "\n    ")]
+        typed += [((n + 1, 4 + k), (n + 1, 4 + k), ch) for k, ch in enumerate("Dense(")]
+        broken.append(await burst(typed))
+        await burst([((n, end), (n + 1, 10), "")])  # and take the line out again
     show("  ... burst ending in a syntax error", broken, "p95 <= 100 ms")
 
     comp, hov = [], []
@@ -253,15 +231,8 @@ async def main(macro: bool) -> None:
     rss = [rss_kib(c.proc.pid)]
     for i in range(5000):
         version += 1
-        line = rng.randrange(len(lines))
-        rng_ = {"start": {"line": line, "character": 0}, "end": {"line": line, "character": i % 2}}
-        c.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": rng_, "text": "x" if i % 2 == 0 else ""}],
-            },
-        )
+        n = rng.randrange(len(lines))
+        c.edit(uri, version, (n, 0), (n, i % 2), "" if i % 2 else "x")
         if i % 50 == 0:
             await c.proc.stdin.drain()
         if (i + 1) % 1000 == 0:
@@ -269,8 +240,7 @@ async def main(macro: bool) -> None:
                 "textDocument/hover",
                 {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
             )
-            while version not in c.diagnostics:
-                await asyncio.sleep(0.01)
+            await c.published(version)
             rss.append(rss_kib(c.proc.pid))
     print("RSS after open and every 1,000 edits:", " ".join(f"{r / 1024:.0f}" for r in rss), "MiB")
     print(

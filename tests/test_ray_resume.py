@@ -11,6 +11,7 @@ import sys
 import time
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
 
@@ -34,6 +35,8 @@ def finished(url: str) -> list[optuna.trial.FrozenTrial]:
     return optuna.load_study(study_name=names[0], storage=url).get_trials()
 
 
+# Ray's OptunaSearch reports a restored trial's epochs to Optuna again; Optuna keeps the first
+@pytest.mark.filterwarnings("ignore:The reported value is ignored:UserWarning")
 def test_an_interrupted_experiment_resumes_without_losing_finished_trials(tmp_path):
     source = tmp_path / "digits.neural"
     source.write_text(DIGITS)
