@@ -72,6 +72,8 @@ def test_result_is_a_dict_of_best_parameters_with_study_and_history(storage):
         "size_mb",
     ):
         assert math.isfinite(attrs[metric]), metric
+    if not torch.cuda.is_available():  # tests/test_engine_gpu.py has the GPU's
+        assert attrs["device"] == "cpu"
     study_attrs = result.study.user_attrs
     assert study_attrs["dsl_source"] == SMALL_CONFIG and study_attrs["network"] == "Small"
     assert study_attrs["metric"] == "accuracy" and len(study_attrs["dsl_hash"]) == 64

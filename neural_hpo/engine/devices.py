@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from neural_hpo.dsl.catalog import is_valid_device
@@ -28,3 +30,17 @@ def resolve_device(device: str = "auto") -> torch.device:
     if name == "mps" and not torch.backends.mps.is_available():
         raise RuntimeError("device 'mps' asked for, but torch sees no MPS backend here")
     return torch.device(name)
+
+
+def device_label(device: torch.device) -> str:
+    """What a trial ran on, as its ``device`` attribute says: ``cpu``, or ``cuda:N (name)`` with
+    N the machine's GPU number, also in a worker pinned to one GPU by CUDA_VISIBLE_DEVICES (where
+    torch calls it ``cuda:0``)."""
+    if device.type != "cuda":
+        return device.type
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    visible = [
+        v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()
+    ]
+    number = visible[index] if index < len(visible) else str(index)
+    return f"cuda:{number} ({torch.cuda.get_device_name(index)})"

@@ -22,7 +22,7 @@ from neural_hpo.multiobjective.constraints import Constraint, record_constraints
 
 from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
-from .devices import resolve_device
+from .devices import device_label, resolve_device
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
 from .values import input_shape, optimizer_config, training_value
@@ -78,11 +78,13 @@ def objective(
 
     Reports ``metric`` to the trial after each epoch and raises ``optuna.TrialPruned`` when the
     pruner says so (single objective only: Optuna cannot prune multi-objective trials).
-    ``epochs`` overrides the DSL's epochs; ``limit`` trains on a subset (tests, benches).
+    ``epochs`` overrides the DSL's epochs; ``limit`` trains on a subset (tests, benches). The
+    trial records the device it trains on (``device_label``), failed and pruned ones too.
     """
     check_backend(backend)
     loaded = loaded_network(config, network)
     params = loaded.space.suggest(trial)
+    trial.set_user_attr("device", device_label(resolve_device(device)))
     names = list(objectives) if objectives else [metric]
 
     def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
