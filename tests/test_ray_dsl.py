@@ -53,6 +53,7 @@ def test_cli_asha_run_lands_in_the_optuna_storage(ray_cluster, tmp_path, capsys)
         if t.state == TrialState.COMPLETE:
             assert len(t.intermediate_values) == 4
             assert {"loss", "accuracy", "f1", "latency_ms", "params"} <= set(t.user_attrs)
+            assert t.user_attrs["device"] == "cpu"
             assert t.value == t.user_attrs["accuracy"]
         else:  # stopped early: its value is that of its last epoch, as Optuna prunes
             assert len(t.intermediate_values) < 4

@@ -20,6 +20,7 @@ from typing import Any
 
 from neural_hpo.dsl.space import materialize
 from neural_hpo.engine.datasets import DatasetSource
+from neural_hpo.engine.devices import device_label, resolve_device
 from neural_hpo.engine.objective import loaded_network, train_network
 from neural_hpo.engine.training import TrainingState
 from neural_hpo.engine.values import training_value
@@ -59,10 +60,11 @@ class DSLTrainable:
             with checkpoint.as_directory() as directory:
                 resume = load_state(directory)
         latest: list[TrainingState] = []
+        device = device_label(resolve_device(self.device))
 
         def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
             if epoch + 1 < planned:  # the last epoch is reported with the final metrics below
-                self._report(metrics, epoch + 1, planned, latest.pop())
+                self._report(metrics, device, epoch + 1, planned, latest.pop())
 
         metrics = train_network(
             loaded,
@@ -78,7 +80,9 @@ class DSLTrainable:
             on_state=latest.append,
             resume=resume,
         )
-        self._report(metrics, planned, planned, latest.pop() if latest else None, final=True)
+        self._report(
+            metrics, device, planned, planned, latest.pop() if latest else None, final=True
+        )
 
     def planned_epochs(self, params: dict[str, Any]) -> int:
         """The epochs a trial with ``params`` trains (``epochs`` may itself be tuned)."""
@@ -90,6 +94,7 @@ class DSLTrainable:
     def _report(
         self,
         metrics: dict[str, float],
+        device: str,
         epoch: int,
         planned: int,
         state: TrainingState | None,
@@ -100,7 +105,7 @@ class DSLTrainable:
         due = state is not None and (
             final or (self.checkpoint_every and state.epoch % self.checkpoint_every == 0)
         )
-        result = {**metrics, "epoch": epoch, "epochs": planned}
+        result = {**metrics, "device": device, "epoch": epoch, "epochs": planned}
         if not due:
             tune.report(result)
             return
