@@ -118,28 +118,39 @@ def _is_hpo(word: str) -> bool:
 def parse_fast(
     source: str,
     diags: list[Diagnostic],
-    checkpoint: Callable[[], None] | None = None,
     within: tuple[int, int] | None = None,
+    line_starts: list[int] | None = None,
 ) -> File:
     """The model of ``source`` (of its characters ``within`` [start, end) when given, spans
-    still counted from the start of ``source``); problems of meaning go to ``diags``.
+    still counted from the start of ``source``, whose ``line_starts`` a caller parsing it piece
+    by piece passes once); problems of meaning go to ``diags``.
 
-    Raises ``SyntaxFallback`` when the text has a syntax error. ``checkpoint`` is called before
-    each top-level item: a caller that no longer wants the result raises from it.
+    Raises ``SyntaxFallback`` when the text has a syntax error.
     """
     try:
-        return _Parser(source, diags, within).file(checkpoint)
+        return _Parser(source, diags, within, line_starts).file()
     except RecursionError as e:
         raise SyntaxFallback("nested too deeply") from e
+
+
+def line_starts_of(source: str) -> list[int]:
+    """The offset of each line's first character."""
+    return [0, *(m.end() for m in re.finditer("\n", source))]
 
 
 class _Parser:
     """Recursive descent over a token list; ``i`` is the next token."""
 
-    def __init__(self, source: str, diags: list[Diagnostic], within: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        source: str,
+        diags: list[Diagnostic],
+        within: tuple[int, int] | None = None,
+        line_starts: list[int] | None = None,
+    ):
         self.source = source
         self.diags = diags
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        self.line_starts = line_starts or line_starts_of(source)
         # the last match is the empty one at the end: the END sentinel the parser looks ahead to
         start, end = within or (0, len(source))
         spans = [m.span(1) for m in _TOKEN_RE.finditer(source, start, end)]
@@ -179,15 +190,13 @@ class _Parser:
 
     # ---- file and bodies
 
-    def file(self, checkpoint: Callable[[], None] | None = None) -> File:
+    def file(self) -> File:
         kinds = self.kinds
         items: list[Network | Macro] = []
         while kinds[self.i] != "END":
             if kinds[self.i] == ",":
                 self.i += 1
             else:
-                if checkpoint is not None:
-                    checkpoint()
                 items.append(self._item())
         return make_file(items, self.source, None)
 

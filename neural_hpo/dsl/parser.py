@@ -19,7 +19,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from .builder import build_file
 from .diagnostics import Diagnostic
-from .fastparse import SyntaxFallback, parse_fast
+from .fastparse import SyntaxFallback, line_starts_of, parse_fast
 from .macros import expand_macros
 from .model import File, Span
 
@@ -81,23 +81,27 @@ def parse(
 ) -> ParseResult:
     """Parse ``source``; syntax errors are returned as diagnostics, never raised.
 
-    A valid file takes the fast parser alone. One with a syntax error is parsed again piece by
-    piece (``split_items``): the valid pieces by the fast parser, the others by lark, which
-    recovers and words the errors, so an error stays within the item it is in. ``checkpoint`` is
-    called between top-level items (see ``parse_fast``).
+    Each top-level piece (``split_items``) is parsed on its own, by the fast parser, or where it
+    has a syntax error by lark, which recovers and words the errors: an error stays within the
+    item it is in. (Piece by piece is also a little faster than the whole file at once.)
+    ``checkpoint`` is called before each piece: a caller that no longer wants the result raises
+    from it.
     """
-    return parse_valid(source, path, checkpoint) or _parse_pieces(source, path, checkpoint)
-
-
-def parse_valid(
-    source: str, path: str | None = None, checkpoint: Callable[[], None] | None = None
-) -> ParseResult | None:
-    """``parse`` by the fast parser alone: None when ``source`` has a syntax error."""
     diags: list[Diagnostic] = []
-    try:
-        file = parse_fast(source, diags, checkpoint)
-    except SyntaxFallback:
-        return None
+    file = File(source=source)
+    line_starts = line_starts_of(source)
+    for start, end in split_items(source):
+        if checkpoint is not None:
+            checkpoint()
+        found: list[Diagnostic] = []
+        try:
+            part = parse_fast(source, found, within=(start, end), line_starts=line_starts)
+        except SyntaxFallback:
+            found = []
+            part = _lark_file(_blank_before(source, start, end), path, found)
+        diags += found
+        file.networks += part.networks
+        file.macros += part.macros
     return _finish(file, path, diags)
 
 
@@ -136,27 +140,6 @@ def split_items(source: str) -> list[tuple[int, int]]:
     return pieces
 
 
-def _parse_pieces(
-    source: str, path: str | None, checkpoint: Callable[[], None] | None
-) -> ParseResult:
-    """A file with a syntax error, parsed piece by piece (see ``parse``)."""
-    diags: list[Diagnostic] = []
-    file = File(source=source)
-    for start, end in split_items(source):
-        if checkpoint is not None:
-            checkpoint()
-        found: list[Diagnostic] = []
-        try:
-            part = parse_fast(source, found, within=(start, end))
-        except SyntaxFallback:
-            found = []
-            part = _lark_file(_blank_before(source, start, end), path, found)
-        diags += found
-        file.networks += part.networks
-        file.macros += part.macros
-    return _finish(file, path, diags)
-
-
 def _blank_before(source: str, start: int, end: int) -> str:
     """``source[:end]`` with every character before ``start`` blank: what lark reads of one
     piece, positions (offsets, lines, columns) as in the whole file."""
@@ -192,17 +175,11 @@ def _finish(file: File, path: str | None, diags: list[Diagnostic]) -> ParseResul
 def comments(source: str) -> list[tuple[Span, str]]:
     """Every comment with its span (strings are skipped, so ``"#"`` is no comment)."""
     out = []
-    line_starts = _line_starts(source)
+    line_starts = line_starts_of(source)
     for m in _COMMENT_RE.finditer(source):
         if m.group(1):
             out.append((span_of(m.start(), m.end(), line_starts), m.group(0)))
     return out
-
-
-def _line_starts(source: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer(r"\n", source))
-    return starts
 
 
 def span_of(start: int, end: int, line_starts: list[int]) -> Span:
@@ -279,7 +256,7 @@ def _error_span(e: UnexpectedInput, source: str) -> Span:
     pos = getattr(e, "pos_in_stream", None)
     if pos is None or isinstance(e, UnexpectedToken):
         pos = len(source)
-    starts = _line_starts(source)
+    starts = line_starts_of(source)
     end = min(pos + (0 if pos >= len(source) else 1), len(source))
     return span_of(pos, end, starts)
 
