@@ -2,9 +2,10 @@
 times faster than lark's tree building, so the editor can re-check a long file on each keystroke.
 
 It builds the same model with the same spans through the ``make_*`` helpers of ``builder``. It
-does no error recovery: on any syntax error it raises ``SyntaxFallback`` and ``parser.parse``
-runs lark, the reference grammar, which recovers and words the messages. Keywords follow lark's
-contextual lexer: a word is a keyword only where the LALR state accepts that keyword.
+does no error recovery: on any syntax error it raises ``SyntaxFallback``, and ``parser.parse``
+runs lark (the reference grammar, which recovers and words the messages) on that piece of the
+file. Keywords follow lark's contextual lexer: a word is a keyword only where the LALR state
+accepts that keyword.
 """
 
 from __future__ import annotations
