@@ -8,6 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 from .commands import CANCEL_HPO, OPEN_REPORT, RUN_HPO
 from .values import show
@@ -76,7 +77,7 @@ def refresh(ls: NeuralServer) -> None:
 async def _send(send, what: str) -> None:
     try:
         await send(None)
-    except Exception as exc:
+    except JsonRpcException as exc:  # the client answered with an error
         log.warning("%s: the client refused the refresh: %s", what, exc)
 
 

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -25,7 +26,7 @@ class Progress:
             return
         try:
             await self.ls.work_done_progress.create_async(self.token)
-        except Exception as exc:
+        except JsonRpcException as exc:  # the client answered with an error
             log.warning("the client refused progress token %s: %s", self.token, exc)
             return
         self.active = True

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 from neural_hpo.dsl.catalog import SAMPLERS
 
@@ -63,7 +64,7 @@ async def load(ls: NeuralServer) -> None:
             result = await ls.workspace_configuration_async(
                 lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="neural")])
             )
-        except Exception as exc:
+        except JsonRpcException as exc:  # the client answered with an error
             log.warning("workspace/configuration failed (%s); using initializationOptions", exc)
         else:
             if result and result[0] is not None:
