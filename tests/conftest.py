@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest_asyncio
 from hypothesis import settings
 
 # CI runs the same examples every time (a red build must be reproducible); local runs explore.
@@ -37,3 +38,13 @@ def span_tuple(source: str, needle: str, occurrence: int = 0) -> tuple[int, int,
     end_line = source.count("\n", 0, end)
     end_col = end - (source.rfind("\n", 0, end) + 1)
     return (line, col, end_line, end_col)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(workspace):
+    """A real language server over the test module's ``workspace``, one for the module."""
+    from lsp_support import start, stop  # pytest-lsp loads where a test asks for a server
+
+    lc = await start(workspace)
+    yield lc
+    await stop(lc)

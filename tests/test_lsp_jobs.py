@@ -13,7 +13,6 @@ import sys
 
 import optuna
 import pytest
-import pytest_asyncio
 from lsp_support import (
     ROOT,
     SEED,
@@ -44,13 +43,6 @@ def workspace(tmp_path_factory):
     (ws / "probe.neural").write_text(PROBE)
     (ws / "other.neural").write_text(PROBE.replace("Probe", "Other"))
     return ws
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(workspace):
-    lc = await start(workspace)
-    yield lc
-    await stop(lc)
 
 
 def storage(workspace) -> str:

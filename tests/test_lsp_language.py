@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-import pytest_asyncio
 from lsp_support import (
     SEED,
     change,
@@ -44,13 +43,6 @@ def workspace(tmp_path_factory):
         "define Block(w) {\n    Dense(units: $w) -> relu\n}\nnetwork M {\n    input: (8,)\n    Block(w=16)\n    Output(units: 2)\n}\n"
     )
     return ws
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(workspace):
-    lc = await start(workspace)
-    yield lc
-    await stop(lc)
 
 
 async def test_initialize_is_fast_and_loads_nothing_heavy(tmp_path) -> None:

@@ -11,7 +11,6 @@ import sys
 
 import optuna
 import pytest
-import pytest_asyncio
 from lsp_support import (
     apply,
     change,
@@ -19,8 +18,6 @@ from lsp_support import (
     open_doc,
     pos,
     server_env,
-    start,
-    stop,
     until_lens,
 )
 from lsprotocol import types as T
@@ -54,13 +51,6 @@ def workspace(tmp_path_factory):
     )
     assert done.returncode == 0, done.stderr
     return ws
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(workspace):
-    lc = await start(workspace)
-    yield lc
-    await stop(lc)
 
 
 def stored_study(workspace) -> optuna.Study:

@@ -11,8 +11,7 @@ import warnings
 
 import optuna
 import pytest
-import pytest_asyncio
-from lsp_support import SEED, apply, diagnostics, open_doc, pos, start, stop, until_lens
+from lsp_support import SEED, apply, diagnostics, open_doc, pos, until_lens
 from lsprotocol import types as T
 
 from neural_hpo.dsl.analysis import analyze
@@ -60,13 +59,6 @@ def workspace(tmp_path_factory):
     (ws / ".neural-hpo").mkdir()
     add_trials(f"sqlite:///{ws / '.neural-hpo' / 'studies.db'}", 20)
     return ws
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(workspace):
-    lc = await start(workspace)
-    yield lc
-    await stop(lc)
 
 
 async def test_status_lens_hover_and_hints(client, workspace) -> None:
