@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .documents import uri_path
@@ -50,10 +50,11 @@ class Snapshot:
     version: int | None
     text: str
     analysis: Analysis
-    index: LineIndex = field(init=False)
+    index: LineIndex = None  # type: ignore[assignment]  # built from ``text`` when not given
 
     def __post_init__(self) -> None:
-        self.index = LineIndex(self.text)
+        if self.index is None or self.index.text is not self.text:
+            self.index = LineIndex(self.text)
 
 
 def _prepare() -> None:
@@ -120,8 +121,9 @@ class Analyzer:
                 )
                 if checked is not None and self._wanted.get(uri) is token:
                     self._on_diagnostics(checked)
+            index = checked.index if checked is not None else None
             snap = await loop.run_in_executor(
-                self._lanes[lane], self._analyze, uri, text, version, token
+                self._lanes[lane], self._analyze, uri, text, version, token, index
             )
         except Exception as exc:
             log.exception("analysis of %s failed", uri)
@@ -158,7 +160,7 @@ class Analyzer:
             return None
         return Checked(uri, version, LineIndex(text), diagnostics)
 
-    def _analyze(self, uri, text, version, token) -> Snapshot | None:
+    def _analyze(self, uri, text, version, token, index=None) -> Snapshot | None:
         if self._wanted.get(uri) is not token:
             return None  # a newer version was scheduled while this one queued
         source = text() if callable(text) else text
@@ -177,7 +179,7 @@ class Analyzer:
             analysis = analyze(source, str(path) if path else uri, checkpoint=checkpoint)
         except _Outdated:
             return None
-        return Snapshot(uri, version, source, analysis)
+        return Snapshot(uri, version, source, analysis, index)
 
     async def current(self, uri: str, version: int | None, timeout: float = 2.0) -> Snapshot | None:
         """The snapshot of ``version`` (waiting for it up to ``timeout`` s), else the latest."""
