@@ -17,7 +17,10 @@ from neural_hpo.engine.devices import device_label, resolve_device
 from neural_hpo.engine.torch_builder import build_model
 from neural_hpo.engine.workers import gpu_count
 
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA GPU")
+pytestmark = pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="torch sees no CUDA GPU (none on the development machine or in CI; run on a GPU machine)",
+)
 
 FAST = {"dataset_name": "digits", "limit": 600, "seed": 0, "epochs": 3}
 
