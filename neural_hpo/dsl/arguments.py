@@ -21,14 +21,15 @@ class BoundArgs:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
-def did_you_mean(word: str, candidates: Sequence[str]) -> str:
-    """`` (did you mean X?)`` for the closest candidate, case-insensitively; '' when none is close."""
+def did_you_mean(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean X?)`` for the closest candidate, case-insensitively; '' when none is
+    close (``cutoff``: difflib's similarity, higher for lists where a loose match misleads)."""
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return f" (did you mean {lowered[word.lower()]}?)"
     import difflib  # only on the error path: keeps difflib out of a clean file's start-up
 
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
     return f" (did you mean {lowered[close[0]]}?)" if close else ""
 
 

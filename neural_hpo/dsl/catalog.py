@@ -14,6 +14,7 @@ REQUIRED = object()
 #: value types an argument can take
 ArgType = str  # 'int' | 'float' | 'bool' | 'enum' | 'activation' | 'int_tuple' | 'shape' | 'str'
 #  | 'constraints' ({metric: "op bound"}, checked by checks.network)
+#  | 'rate_schedule' (a float, or a SCHEDULES call such as ExponentialDecay(...))
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class ArgSpec:
     high_open: bool = False
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: (warning code, message) when a value other than the default is written: what the engine
+    #: does not honour of it
+    caveat: tuple[str, str] | None = None
 
     @property
     def required(self) -> bool:
@@ -37,6 +41,12 @@ class ArgSpec:
 
     def domain_text(self) -> str:
         """The domain in words, e.g. ``an int ≥ 1`` or ``a float in [0, 1)``."""
+        text = self._number_domain()
+        if self.type == "rate_schedule":
+            text += " or a schedule (" + ", ".join(SCHEDULES) + ")"
+        return text
+
+    def _number_domain(self) -> str:
         base = {
             "int": "an int",
             "float": "a number",
@@ -47,6 +57,7 @@ class ArgSpec:
             "shape": "a tuple of ints",
             "str": "a string",
             "constraints": 'metric bounds such as { latency_ms: "< 100" }',
+            "rate_schedule": "a number",
         }[self.type]
         if self.low is not None and self.high is not None:
             lb = "(" if self.low_open else "["
@@ -68,7 +79,7 @@ class ArgSpec:
         if t in ("int", "int_tuple", "shape"):
             if isinstance(v, bool) or not isinstance(v, int):
                 return self._wrong(v)
-        elif t == "float":
+        elif t in ("float", "rate_schedule"):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return self._wrong(v)
         elif t == "bool":
@@ -204,9 +215,26 @@ METRICS: dict[str, str] = {
     "precision": "macro-averaged precision on the validation set",
     "recall": "macro-averaged recall on the validation set",
     "f1": "macro-averaged F1 score on the validation set",
+    "mae": "mean absolute error on the validation set (class labels: one-hot against probabilities)",
+    "mse": "mean squared error on the validation set (class labels: one-hot against probabilities)",
+    "top_k_categorical_accuracy": "fraction of validation samples whose class is among the 5 highest scores",
+    "auc": "macro one-vs-rest ROC-AUC on the validation set",
     "latency_ms": "inference time per sample in milliseconds",
     "params": "number of trainable parameters",
     "size_mb": "size of the parameters in MiB",
+}
+
+#: the k of top_k_categorical_accuracy (Keras' default)
+TOP_K = 5
+
+#: other names of metrics (a loss name used as a metric is the validation loss: ``metric_for``)
+METRIC_ALIASES: dict[str, str] = {
+    "top_k_accuracy": "top_k_categorical_accuracy",
+    "top_5_accuracy": "top_k_categorical_accuracy",
+    "roc_auc": "auc",
+    "mean_absolute_error": "mae",
+    "mean_squared_error": "mse",
+    "acc": "accuracy",
 }
 
 #: the direction in which each recorded metric improves
@@ -216,15 +244,34 @@ METRIC_DIRECTIONS: dict[str, str] = {
     "precision": "maximize",
     "recall": "maximize",
     "f1": "maximize",
+    "mae": "minimize",
+    "mse": "minimize",
+    "top_k_categorical_accuracy": "maximize",
+    "auc": "maximize",
     "latency_ms": "minimize",
     "params": "minimize",
     "size_mb": "minimize",
 }
 
+
+def metric_for(name: str, losses: tuple[str, ...] = ()) -> str | None:
+    """The recorded metric ``name`` stands for: itself, an alias's target, or ``loss`` for the
+    name of the network's loss (``losses``: its canonical loss at every corner). None when it is
+    not one. ``mae``/``mse`` are metrics in their own right, whatever the loss."""
+    low = name.lower()
+    if low in METRICS:
+        return low
+    if low in METRIC_ALIASES:
+        return METRIC_ALIASES[low]
+    if low in LOSS_ALIASES and losses and all(LOSS_ALIASES[low] == c for c in losses):
+        return "loss"
+    return None
+
+
 _LR = ArgSpec(
     "learning_rate",
-    "float",
-    "step size of each update",
+    "rate_schedule",
+    "step size of each update, or a schedule such as ExponentialDecay(0.01, 1000, 0.96)",
     1e-3,
     low=0,
     low_open=True,
@@ -236,11 +283,30 @@ _BETA1 = ArgSpec("beta_1", "float", "decay of the first-moment estimate", 0.9, l
 _BETA2 = ArgSpec("beta_2", "float", "decay of the second-moment estimate", 0.999, low=0, high=1)
 _AMSGRAD = ArgSpec("amsgrad", "bool", "use the AMSGrad variant", False)
 _MOMENTUM = ArgSpec("momentum", "float", "momentum factor", 0.0, low=0, high=1)
+_CLIP = (
+    ArgSpec(
+        "clipnorm",
+        "float",
+        "clip the gradient of each weight tensor to this norm, every step (Keras' clipnorm)",
+        None,
+        low=0,
+        low_open=True,
+    ),
+    ArgSpec(
+        "clipvalue",
+        "float",
+        "clip every gradient element to [-clipvalue, clipvalue], every step",
+        None,
+        low=0,
+        low_open=True,
+    ),
+)
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer with its arguments (names case-insensitive: ``Adam`` is ``adam``)."""
+    """A named call with its arguments: an optimizer (names case-insensitive: ``Adam`` is
+    ``adam``) or a learning-rate schedule."""
 
     name: str
     doc: str
@@ -253,11 +319,16 @@ class OptimizerSpec:
         return None
 
 
+def _optimizer(name: str, doc: str, args: tuple[ArgSpec, ...]) -> OptimizerSpec:
+    """Every optimizer also takes Keras' clipnorm and clipvalue (applied by the training loop)."""
+    return OptimizerSpec(name, doc, args + _CLIP)
+
+
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     o.name: o
     for o in (
-        OptimizerSpec("adam", "Adam: adaptive moments", (_LR, _BETA1, _BETA2, _EPS, _WD, _AMSGRAD)),
-        OptimizerSpec(
+        _optimizer("adam", "Adam: adaptive moments", (_LR, _BETA1, _BETA2, _EPS, _WD, _AMSGRAD)),
+        _optimizer(
             "adamw",
             "AdamW: Adam with decoupled weight decay",
             (
@@ -269,12 +340,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _AMSGRAD,
             ),
         ),
-        OptimizerSpec(
+        _optimizer(
             "sgd",
             "stochastic gradient descent",
             (_LR, _MOMENTUM, ArgSpec("nesterov", "bool", "Nesterov momentum", False), _WD),
         ),
-        OptimizerSpec(
+        _optimizer(
             "rmsprop",
             "RMSprop: divides by a running average of squared gradients",
             (
@@ -293,9 +364,67 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _WD,
             ),
         ),
-        OptimizerSpec("adagrad", "Adagrad: per-parameter learning rates", (_LR, _EPS, _WD)),
+        _optimizer("adagrad", "Adagrad: per-parameter learning rates", (_LR, _EPS, _WD)),
     )
 }
+
+#: learning-rate schedules, written as an optimizer's ``learning_rate`` (the legacy form)
+SCHEDULES: dict[str, OptimizerSpec] = {
+    s.name: s
+    for s in (
+        OptimizerSpec(
+            "ExponentialDecay",
+            "learning rate × decay_rate^(step / decay_steps), step counting optimizer steps "
+            "(batches), as in Keras; built as torch's ExponentialLR or, staircase, StepLR",
+            (
+                ArgSpec(
+                    "initial_learning_rate",
+                    "float",
+                    "learning rate at the first step",
+                    low=0,
+                    low_open=True,
+                ),
+                ArgSpec("decay_steps", "int", "optimizer steps per decay by decay_rate", low=1),
+                ArgSpec(
+                    "decay_rate", "float", "factor per decay_steps", low=0, high=1, low_open=True
+                ),
+                ArgSpec("staircase", "bool", "decay in whole steps of decay_steps", False),
+            ),
+        ),
+        OptimizerSpec(
+            "StepDecay",
+            "learning rate × gamma every step_size epochs; built as torch's StepLR",
+            (
+                ArgSpec(
+                    "initial_learning_rate",
+                    "float",
+                    "learning rate of the first epochs",
+                    low=0,
+                    low_open=True,
+                ),
+                ArgSpec(
+                    "step_size",
+                    "int",
+                    "epochs between two drops",
+                    low=1,
+                    aliases=("epochs_drop", "drop_every"),
+                ),
+                ArgSpec(
+                    "gamma",
+                    "float",
+                    "factor of each drop",
+                    0.1,
+                    low=0,
+                    high=1,
+                    low_open=True,
+                    aliases=("decay_rate", "drop"),
+                ),
+            ),
+        ),
+    )
+}
+
+_SCHEDULES_LOWER = {k.lower(): v for k, v in SCHEDULES.items()}
 
 # ---- layers -------------------------------------------------------------------------------------
 
@@ -314,28 +443,54 @@ _RATE = ArgSpec(
 )
 
 
+_FILTERS = ArgSpec("filters", "int", "number of output channels", low=1)
+_KERNEL = ArgSpec("kernel_size", "int_tuple", "size of the convolution window", low=1)
+_STRIDES = ArgSpec("strides", "int_tuple", "step of the window", 1, low=1, aliases=("stride",))
+_DILATION = ArgSpec(
+    "dilation", "int_tuple", "spacing between kernel elements", 1, low=1, aliases=("dilation_rate",)
+)
+_DEPTH = ArgSpec(
+    "depth_multiplier", "int", "output channels per input channel of the depthwise part", 1, low=1
+)
+
+
 def _conv(rank: int) -> LayerSpec:
     return LayerSpec(
         f"Conv{rank}D",
         f"{rank}-D convolution over {'a sequence' if rank == 1 else 'an image' if rank == 2 else 'a volume'} (channels last)",
         (
-            ArgSpec("filters", "int", "number of output channels", low=1),
-            ArgSpec("kernel_size", "int_tuple", "size of the convolution window", low=1),
-            ArgSpec("strides", "int_tuple", "step of the window", 1, low=1, aliases=("stride",)),
+            _FILTERS,
+            _KERNEL,
+            _STRIDES,
             _PAD,
-            ArgSpec(
-                "dilation",
-                "int_tuple",
-                "spacing between kernel elements",
-                1,
-                low=1,
-                aliases=("dilation_rate",),
-            ),
+            _DILATION,
             _ACT,
             _BIAS,
         ),
         input_ranks=(rank + 1,),
         category="convolution",
+    )
+
+
+def _depthwise() -> tuple[LayerSpec, LayerSpec]:
+    """Keras' DepthwiseConv2D (one filter set per channel) and SeparableConv2D (depthwise, then
+    a 1×1 convolution to ``filters``)."""
+    window = (_KERNEL, _STRIDES, _PAD, _DEPTH, _DILATION, _ACT, _BIAS)
+    return (
+        LayerSpec(
+            "DepthwiseConv2D",
+            "2-D convolution of each channel on its own: depth_multiplier × channels outputs",
+            window,
+            input_ranks=(3,),
+            category="convolution",
+        ),
+        LayerSpec(
+            "SeparableConv2D",
+            "depthwise 2-D convolution, then a 1×1 convolution to filters channels",
+            (_FILTERS, *window),
+            input_ranks=(3,),
+            category="convolution",
+        ),
     )
 
 
@@ -388,6 +543,20 @@ def _recurrent(name: str, doc: str) -> LayerSpec:
                 high_open=True,
             ),
             ArgSpec("bidirectional", "bool", "run forwards and backwards", False),
+            ArgSpec(
+                "recurrent_dropout",
+                "float",
+                "Keras' dropout on the recurrent state: torch's RNNs have none, so it is ignored",
+                0.0,
+                low=0,
+                high=1,
+                high_open=True,
+                caveat=(
+                    "W521",
+                    "recurrent_dropout is ignored: torch's LSTM and GRU have no dropout on the "
+                    "recurrent state (dropout applies between stacked layers)",
+                ),
+            ),
         ),
         input_ranks=(2,),
         category="recurrent",
@@ -414,6 +583,7 @@ LAYERS: dict[str, LayerSpec] = {
         _conv(1),
         _conv(2),
         _conv(3),
+        *_depthwise(),
         _pool("Max", 1),
         _pool("Max", 2),
         _pool("Average", 1),
@@ -450,8 +620,44 @@ LAYERS: dict[str, LayerSpec] = {
             (
                 ArgSpec("input_dim", "int", "vocabulary size", low=1),
                 ArgSpec("output_dim", "int", "size of each vector", low=1),
+                ArgSpec(
+                    "mask_zero",
+                    "bool",
+                    "token 0 is padding: its vector is zero and never trained "
+                    "(later layers still see the padded steps)",
+                    False,
+                    caveat=(
+                        "W520",
+                        "mask_zero makes token 0 a zero vector, but later layers do not skip the "
+                        "masked steps (a recurrent layer still reads them)",
+                    ),
+                ),
             ),
             input_ranks=(1,),
+            category="embedding",
+        ),
+        LayerSpec(
+            "PositionalEncoding",
+            "adds a position signal to a sequence (steps, features): fixed sines or learned vectors",
+            (
+                ArgSpec(
+                    "max_len",
+                    "int",
+                    "longest sequence it encodes; a longer input is an error",
+                    512,
+                    low=1,
+                    aliases=("max_length", "sequence_length"),
+                ),
+                ArgSpec(
+                    "encoding",
+                    "enum",
+                    "'sinusoidal' (fixed, no weights) or 'learnable' (one trained vector per position)",
+                    "sinusoidal",
+                    choices=("sinusoidal", "learnable"),
+                    aliases=("type", "mode"),
+                ),
+            ),
+            input_ranks=(2,),
             category="embedding",
         ),
         _recurrent("LSTM", "long short-term memory over a sequence (steps, features)"),
@@ -475,7 +681,14 @@ LAYERS: dict[str, LayerSpec] = {
                 ArgSpec(
                     "key_dim",
                     "int",
-                    "size of each head (informational; torch uses features/heads)",
+                    "size of each query and key head (default: features / num_heads)",
+                    None,
+                    low=1,
+                ),
+                ArgSpec(
+                    "value_dim",
+                    "int",
+                    "size of each value head (default: key_dim)",
                     None,
                     low=1,
                 ),
@@ -508,6 +721,31 @@ LAYERS: dict[str, LayerSpec] = {
                     low=0,
                     high=1,
                     high_open=True,
+                ),
+                ArgSpec(
+                    "num_layers",
+                    "int",
+                    "encoder layers stacked, each with its own weights",
+                    1,
+                    low=1,
+                ),
+                ArgSpec(
+                    "ff_activation",
+                    "activation",
+                    "activation inside the feed-forward part",
+                    "relu",
+                    aliases=("activation",),
+                ),
+                ArgSpec(
+                    "use_attention_mask",
+                    "bool",
+                    "Keras' padding mask: not applied here, every position attends to all",
+                    False,
+                    caveat=(
+                        "W522",
+                        "use_attention_mask is not applied: every position attends to every "
+                        "other, padding included",
+                    ),
                 ),
             ),
             input_ranks=(2,),
@@ -543,6 +781,7 @@ SETTINGS: dict[str, str] = {
     "loss": "the loss minimised in training",
     "optimizer": "the optimizer, e.g. adam or adam(learning_rate: 0.001)",
     "metrics": "metrics to record, e.g. [accuracy]",
+    "lr_schedule": "legacy: the optimizer's learning-rate schedule, e.g. ExponentialDecay(0.01, 1000, 0.96)",
 }
 
 TRAINING_KEYS: dict[str, ArgSpec] = {
@@ -576,6 +815,21 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
             'bounds a trial must meet to count, e.g. { latency_ms: "< 100" }',
             None,
         ),
+        ArgSpec(
+            "gradient_clip",
+            "float",
+            "clip the norm of all gradients together to this value, every step",
+            None,
+            low=0,
+            low_open=True,
+        ),
+        ArgSpec(
+            "early_stopping",
+            "int",
+            "patience: stop after this many epochs without a lower validation loss",
+            None,
+            low=1,
+        ),
     )
 }
 
@@ -584,8 +838,18 @@ EXECUTION_KEYS: dict[str, ArgSpec] = {
 }
 
 #: where ``hpo(...)`` may stand outside layer arguments
-TUNABLE_SETTINGS = ("loss", "optimizer")
-TUNABLE_TRAINING = ("batch_size", "epochs", "validation_split")
+TUNABLE_SETTINGS = ("loss", "optimizer", "lr_schedule")
+TUNABLE_TRAINING = ("batch_size", "epochs", "validation_split", "gradient_clip", "early_stopping")
+
+
+def call_spec(name: str) -> LayerSpec | OptimizerSpec | None:
+    """The catalog entry of a call named ``name``: a layer, an optimizer or a schedule."""
+    return LAYERS.get(name) or OPTIMIZERS.get(name.lower()) or schedule_spec(name)
+
+
+def schedule_spec(name: str) -> OptimizerSpec | None:
+    """The learning-rate schedule ``name`` (case-insensitive: ``exponentialdecay`` too)."""
+    return _SCHEDULES_LOWER.get(name.lower())
 
 
 def is_valid_device(text: str) -> bool:

@@ -61,17 +61,24 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E314": (Severity.ERROR, "unknown metric"),
     "E315": (Severity.ERROR, "unknown sampler"),
     "E316": (Severity.ERROR, "malformed constraint"),
+    "E320": (Severity.ERROR, "a loss other than the network's used as a metric"),
+    "E321": (Severity.ERROR, "unknown learning-rate schedule"),
     # shapes
     "E401": (Severity.ERROR, "empty output at some corner of the search space"),
     "E402": (Severity.ERROR, "layer input of the wrong rank"),
     "E403": (Severity.ERROR, "reshape to a different size"),
     "E404": (Severity.ERROR, "dimension not divisible"),
+    "E420": (Severity.ERROR, "sequence longer than max_len"),
     # warnings
     "W501": (Severity.WARNING, "categorical with one value"),
     "W502": (Severity.WARNING, "range so narrow it is a constant"),
     "W503": (Severity.WARNING, "search space too large for the trial budget"),
     "W504": (Severity.WARNING, "parameter the sampler cannot model well"),
     "W505": (Severity.WARNING, "per-layer device placement is not honoured"),
+    "W520": (Severity.WARNING, "masked steps are not skipped by later layers"),
+    "W521": (Severity.WARNING, "recurrent_dropout is ignored"),
+    "W522": (Severity.WARNING, "no attention mask is applied"),
+    "W523": (Severity.WARNING, "lr_schedule read as the optimizer's learning_rate"),
 }
 
 

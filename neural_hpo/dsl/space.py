@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import bind, bind_layer
-from .catalog import LAYERS, OPTIMIZERS
+from .catalog import LAYERS, OPTIMIZERS, schedule_spec
 from .diagnostics import Diagnostic
 from .model import (
     Argument,
@@ -323,18 +323,29 @@ def tunable_places(network: Network) -> Iterator[tuple[str, Value]]:
     for s in network.body:
         if isinstance(s, Setting):
             if s.name == "optimizer" and isinstance(s.value, Call):
-                spec = OPTIMIZERS.get(s.value.name.lower())
-                bound = (
-                    bind(s.value.args, spec.args, s.value.name, s.value.name_span).values
-                    if spec is not None
-                    else {}
-                )
-                yield from _bound_places("optimizer", s.value.args, bound)
+                yield from _call_places("optimizer", s.value, OPTIMIZERS.get(s.value.name.lower()))
+            elif s.name == "lr_schedule":  # legacy alias: named as the optimizer's schedule
+                yield from _value_places("optimizer.learning_rate", s.value)
             else:
                 yield s.name, s.value
         elif isinstance(s, Block):
             for a in s.items:
                 yield f"{s.kind}.{a.name}", a.value
+
+
+def _call_places(key: str, call: Call, spec) -> Iterator[tuple[str, Value]]:
+    """The arguments of an optimizer or schedule call (``spec`` None: an unknown name)."""
+    bound = bind(call.args, spec.args, call.name, call.name_span).values if spec else {}
+    yield from _bound_places(key, call.args, bound)
+
+
+def _value_places(key: str, value: Value) -> Iterator[tuple[str, Value]]:
+    """``value`` itself, or a learning-rate schedule's arguments under ``key.<argument>``."""
+    spec = schedule_spec(value.name) if isinstance(value, Call) else None
+    if spec is None:
+        yield key, value
+    else:
+        yield from _call_places(key, value, spec)
 
 
 def _bound_places(
@@ -343,7 +354,7 @@ def _bound_places(
     """Bound arguments under their catalog names; the rest (misspelled, surplus) as written, so
     that every ``hpo`` of a network is in its space even while the file has errors."""
     for name, a in bound.items():
-        yield f"{key}.{name}", a.value
+        yield from _value_places(f"{key}.{name}", a.value)
     taken = {id(a) for a in bound.values()}
     for i, a in enumerate(args):
         if id(a) not in taken:

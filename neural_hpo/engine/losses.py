@@ -46,6 +46,18 @@ class LossHead:
     def __call__(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.criterion(outputs, self.targets(y, outputs))
 
+    def probabilities(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Class probabilities of the outputs, as the loss reads them: softmax of cross-entropy's
+        logits, exp of nll's log-probabilities, sigmoid of a folded sigmoid's logit; other
+        outputs as they are."""
+        if self.name == "cross_entropy":
+            return outputs.softmax(dim=-1)
+        if self.name == "nll":
+            return outputs.exp()
+        if self.name == "binary_cross_entropy" and self.folded:
+            return outputs.sigmoid()
+        return outputs
+
     def predict(self, outputs: torch.Tensor) -> torch.Tensor:
         """Predicted class per sample: argmax of several outputs, a threshold on one."""
         if outputs.dim() == 2 and outputs.shape[1] > 1:

@@ -25,7 +25,7 @@ from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
-from .values import input_shape, optimizer_config, training_value
+from .values import input_shape, optimizer_config, training_options, training_value
 
 #: backend names that mean PyTorch, the one backend that trains here
 BACKENDS = ("pytorch", "torch")
@@ -35,9 +35,14 @@ RECORDED_METRICS = (
     "precision",
     "recall",
     "f1",
+    "mae",
+    "mse",
+    "top_k_categorical_accuracy",
+    "auc",
     "latency_ms",
     "params",
     "size_mb",
+    "stopped_epoch",  # with early stopping: the epoch training stopped after
 )
 
 
@@ -142,6 +147,7 @@ def train_network(
         epochs=int(epochs or training_value(concrete, "epochs")),
         batch_size=int(training_value(concrete, "batch_size")),
         optimizer=optimizer_config(concrete),
+        options=training_options(concrete),
         device=resolve_device(device),
         seed=base_seed + number,
         on_epoch=on_epoch,

@@ -131,6 +131,37 @@ class TokenEmbedding(nn.Embedding):
         return super().forward(x.long())
 
 
+class PositionalEncoding(nn.Module):
+    """Adds a position signal to (steps, features): the fixed sines and cosines of "Attention
+    is all you need", or one learned vector per position. A sequence longer than ``max_len``
+    is an error, as in the checker."""
+
+    def __init__(self, max_len: int, features: int, learnable: bool):
+        super().__init__()
+        self.max_len = max_len
+        if learnable:
+            self.table = nn.Parameter(torch.randn(max_len, features) * 0.02)
+        else:
+            self.register_buffer("table", _sinusoids(max_len, features), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        steps = x.shape[1]
+        if steps > self.max_len:
+            raise ValueError(f"the sequence has {steps} steps, more than max_len ({self.max_len})")
+        return x + self.table[:steps]
+
+
+def _sinusoids(length: int, features: int) -> torch.Tensor:
+    position = torch.arange(length, dtype=torch.float32)[:, None]
+    rate = torch.exp(
+        torch.arange(0, features, 2, dtype=torch.float32) * (-math.log(1e4) / features)
+    )
+    table = torch.zeros(length, features)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate)[:, : features // 2]
+    return table
+
+
 class Recurrent(nn.Module):
     """LSTM/GRU over (steps, features); the last step's output unless ``return_sequences``."""
 
@@ -152,6 +183,29 @@ class SelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.attn(x, x, x, need_weights=False)[0]
+
+
+class HeadAttention(nn.Module):
+    """Keras' MultiHeadAttention with its own head sizes: queries and keys in ``key_dim`` per
+    head, values in ``value_dim``, projected back to the input's features."""
+
+    def __init__(self, features: int, heads: int, key_dim: int, value_dim: int, dropout: float):
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.query = nn.Linear(features, heads * key_dim)
+        self.key = nn.Linear(features, heads * key_dim)
+        self.value = nn.Linear(features, heads * value_dim)
+        self.out = nn.Linear(heads * value_dim, features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, _ = x.shape
+        q, k, v = (
+            proj(x).reshape(b, t, self.heads, -1).transpose(1, 2)
+            for proj in (self.query, self.key, self.value)
+        )
+        drop = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
+        return self.out(y.transpose(1, 2).reshape(b, t, -1))
 
 
 class EncoderBlock(nn.Module):
@@ -185,15 +239,33 @@ def _tuple(v: Any, rank: int, what: str) -> Shape:
     return t
 
 
-def _conv(rank: int, a: dict[str, Any], shape: Shape) -> nn.Module:
+def _window_conv(
+    rank: int, a: dict[str, Any], channels: int, out: int, groups: int, bias: bool
+) -> list[nn.Module]:
+    """A channels-first convolution with the layer's window (and ``same`` padding)."""
     kernel = _tuple(a["kernel_size"], rank, "kernel_size")
     stride = _tuple(a["strides"], rank, "strides")
     dilation = _tuple(a["dilation"], rank, "dilation")
     conv_cls = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[rank - 1]
-    conv = conv_cls(shape[-1], a["filters"], kernel, stride, 0, dilation, bias=a["use_bias"])
-    if a["padding"] == "same":
-        return ChannelsFirst(SamePad(kernel, stride, dilation), conv)
-    return ChannelsFirst(conv)
+    conv = conv_cls(channels, out, kernel, stride, 0, dilation, groups=groups, bias=bias)
+    return [SamePad(kernel, stride, dilation), conv] if a["padding"] == "same" else [conv]
+
+
+def _conv(rank: int, a: dict[str, Any], shape: Shape) -> nn.Module:
+    return ChannelsFirst(*_window_conv(rank, a, shape[-1], a["filters"], 1, a["use_bias"]))
+
+
+def _depthwise(a: dict[str, Any], shape: Shape, filters: int | None) -> nn.Module:
+    """DepthwiseConv2D (``filters`` None) or SeparableConv2D: a depthwise convolution of
+    depth_multiplier outputs per channel, then (separable) a 1×1 convolution to ``filters``;
+    as in Keras, the depthwise part of a separable convolution has no bias."""
+    channels = shape[-1]
+    depth = channels * a["depth_multiplier"]
+    bias = a["use_bias"] and filters is None
+    body = _window_conv(2, a, channels, depth, channels, bias)
+    if filters is not None:
+        body.append(nn.Conv2d(depth, filters, 1, bias=a["use_bias"]))
+    return ChannelsFirst(*body)
 
 
 def _pool(kind: str, rank: int, a: dict[str, Any], shape: Shape) -> nn.Module:
@@ -234,11 +306,31 @@ def _recurrent(cls: type[nn.RNNBase], a: dict[str, Any], shape: Shape) -> nn.Mod
     return Recurrent(rnn, a["return_sequences"])
 
 
+def _attention(a: dict[str, Any], shape: Shape) -> nn.Module:
+    """torch's attention, or Keras' own head sizes when key_dim or value_dim is written."""
+    features, heads = shape[-1], a["num_heads"]
+    if a["key_dim"] is None and a["value_dim"] is None:
+        return SelfAttention(features, heads, a["dropout"])
+    key_dim = a["key_dim"] or features // heads
+    return HeadAttention(features, heads, key_dim, a["value_dim"] or key_dim, a["dropout"])
+
+
 def _transformer(layer: Layer, a: dict[str, Any], shape: Shape) -> nn.Module:
-    features = shape[-1]
+    """``num_layers`` encoder layers, each with its own weights."""
+    blocks = [_encoder_layer(layer, a, shape[-1]) for _ in range(a["num_layers"])]
+    return blocks[0] if len(blocks) == 1 else nn.Sequential(*blocks)
+
+
+def _encoder_layer(layer: Layer, a: dict[str, Any], features: int) -> nn.Module:
     if not layer.sublayers:
+        act = a["ff_activation"].lower()
         return nn.TransformerEncoderLayer(
-            features, a["num_heads"], a["ff_dim"], a["dropout"], batch_first=True
+            features,
+            a["num_heads"],
+            a["ff_dim"],
+            a["dropout"],
+            activation=act if act in ("relu", "gelu") else activation_module(act),
+            batch_first=True,
         )
     ff, ff_shape, _ = build_layers(layer.sublayers, (features,))
     if ff_shape != (features,):
@@ -255,6 +347,8 @@ _BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]]
     "Conv1D": lambda _, a, s: _conv(1, a, s),
     "Conv2D": lambda _, a, s: _conv(2, a, s),
     "Conv3D": lambda _, a, s: _conv(3, a, s),
+    "DepthwiseConv2D": lambda _, a, s: _depthwise(a, s, None),
+    "SeparableConv2D": lambda _, a, s: _depthwise(a, s, a["filters"]),
     "MaxPooling1D": lambda _, a, s: _pool("max", 1, a, s),
     "MaxPooling2D": lambda _, a, s: _pool("max", 2, a, s),
     "AveragePooling1D": lambda _, a, s: _pool("avg", 1, a, s),
@@ -265,12 +359,17 @@ _BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]]
     "Dropout": lambda _, a, s: nn.Dropout(a["rate"]),
     "BatchNormalization": lambda _, a, s: _batch_norm(a, s),
     "LayerNormalization": lambda _, a, s: nn.LayerNorm(s[-1], eps=a["epsilon"]),
-    "Embedding": lambda _, a, s: TokenEmbedding(a["input_dim"], a["output_dim"]),
+    "Embedding": lambda _, a, s: TokenEmbedding(
+        a["input_dim"], a["output_dim"], padding_idx=0 if a["mask_zero"] else None
+    ),
+    "PositionalEncoding": lambda _, a, s: PositionalEncoding(
+        a["max_len"], s[-1], a["encoding"] == "learnable"
+    ),
     "LSTM": lambda _, a, s: _recurrent(nn.LSTM, a, s),
     "GRU": lambda _, a, s: _recurrent(nn.GRU, a, s),
     "Activation": lambda _, a, s: None,
     "Reshape": lambda _, a, s: Reshape(a["target_shape"]),
-    "MultiHeadAttention": lambda _, a, s: SelfAttention(s[-1], a["num_heads"], a["dropout"]),
+    "MultiHeadAttention": lambda _, a, s: _attention(a, s),
     "TransformerEncoder": _transformer,
 }
 

@@ -14,10 +14,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+from neural_hpo.dsl.catalog import TOP_K
 
 from .datasets import Dataset
+from .losses import LossHead
 from .torch_builder import BuiltModel
+from .values import TrainingOptions
 
 #: catalog optimizer argument -> torch keyword, where they differ (betas are built separately)
 _TORCH_KWARGS = {"learning_rate": "lr", "epsilon": "eps", "rho": "alpha"}
@@ -76,22 +80,62 @@ def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def evaluate(model: BuiltModel, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-    """Validation loss, and for class labels accuracy and macro precision, recall and F1."""
+    """Validation loss, mae and mse; for class labels also accuracy, macro precision, recall
+    and F1, top-k accuracy and macro one-vs-rest ROC-AUC."""
     model.module.eval()
-    total, preds = 0.0, []
+    total, outs = 0.0, []
     with torch.no_grad():
         for i in range(0, len(x), EVAL_BATCH):
             out = model.module(x[i : i + EVAL_BATCH])
             total += float(model.head(out, y[i : i + EVAL_BATCH])) * len(out)
-            preds.append(model.head.predict(out))
-    metrics = {"loss": total / len(x)}
+            outs.append(out)
+    out = torch.cat(outs)
+    metrics = {"loss": total / len(x), **_errors(model.head, out, y)}
     if y.dtype.is_floating_point:
         return metrics
     truth = y.cpu().numpy()
-    pred = torch.cat(preds).cpu().numpy()
+    pred = model.head.predict(out).cpu().numpy()
     p, r, f, _ = precision_recall_fscore_support(truth, pred, average="macro", zero_division=0)
     metrics.update(accuracy=float((pred == truth).mean()), precision=p, recall=r, f1=f)
+    metrics.update(_ranking(model.head.probabilities(out), y))
     return {k: float(v) for k, v in metrics.items()}
+
+
+def _errors(head: LossHead, out: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """mae and mse: of the outputs against the targets for regression, of the predicted
+    probabilities against one-hot labels for classes (as Keras computes them)."""
+    if y.dtype.is_floating_point:
+        pred, target = out, head.targets(y, out)
+    else:
+        pred = head.probabilities(out)
+        target = (
+            torch.nn.functional.one_hot(y.long(), pred.shape[1]).to(pred.dtype)
+            if pred.dim() == 2 and pred.shape[1] > 1
+            else y.to(pred.dtype).reshape(pred.shape)
+        )
+    diff = pred.float() - target.float()
+    return {"mae": float(diff.abs().mean()), "mse": float((diff**2).mean())}
+
+
+def _ranking(probs: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Top-k accuracy (several outputs only) and macro one-vs-rest ROC-AUC over the classes
+    that the validation labels hold with both positives and negatives (none: not recorded)."""
+    out: dict[str, float] = {}
+    truth = y.cpu().numpy().astype(int)
+    scores = probs.float().cpu().numpy()
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        k = min(TOP_K, scores.shape[1])
+        top = probs.topk(k, dim=1).indices
+        out["top_k_categorical_accuracy"] = float(
+            (top == y.long()[:, None]).any(dim=1).float().mean()
+        )
+        columns = [(truth == c, scores[:, c]) for c in range(scores.shape[1])]
+    else:
+        columns = [(truth == 1, scores.reshape(-1))]
+    aucs = [roc_auc_score(pos, s) for pos, s in columns if 0 < pos.sum() < len(pos)]
+    if aucs:
+        out["auc"] = float(np.mean(aucs))
+    return out
 
 
 def latency_ms(model: BuiltModel, x: torch.Tensor) -> float:
@@ -111,6 +155,54 @@ def latency_ms(model: BuiltModel, x: torch.Tensor) -> float:
     return best / len(batch) * 1000.0
 
 
+class _Schedule:
+    """A torch scheduler for a catalog schedule, stepped per optimizer step (ExponentialDecay:
+    ExponentialLR, or StepLR when staircase) or per epoch (StepDecay: StepLR)."""
+
+    def __init__(self, opt: torch.optim.Optimizer, schedule: tuple[str, dict[str, Any]]):
+        name, a = schedule
+        sched = torch.optim.lr_scheduler
+        self.per_batch = name == "ExponentialDecay"
+        if name == "StepDecay":
+            self.torch = sched.StepLR(opt, step_size=a["step_size"], gamma=a["gamma"])
+        elif a["staircase"]:
+            self.torch = sched.StepLR(opt, step_size=a["decay_steps"], gamma=a["decay_rate"])
+        else:
+            gamma = a["decay_rate"] ** (1.0 / a["decay_steps"])
+            self.torch = sched.ExponentialLR(opt, gamma=gamma)
+
+    def fast_forward(self, epochs: int, batches_per_epoch: int) -> None:
+        """Where a trial resumed after ``epochs`` epochs would be (the closed form, as the
+        checkpoint holds no scheduler)."""
+        self.torch.last_epoch = epochs * batches_per_epoch if self.per_batch else epochs
+        for group, lr in zip(self.torch.optimizer.param_groups, self.torch._get_closed_form_lr()):
+            group["lr"] = lr
+
+    def after(self, per_batch: bool) -> None:
+        if per_batch == self.per_batch:
+            self.torch.step()
+
+
+def _clip(params: list[torch.nn.Parameter], options: TrainingOptions) -> None:
+    """Keras' clipvalue (each element) and clipnorm (each tensor), then the global norm."""
+    if options.clipvalue is not None:
+        torch.nn.utils.clip_grad_value_(params, options.clipvalue)
+    if options.clipnorm is not None:
+        for p in params:
+            torch.nn.utils.clip_grad_norm_(p, options.clipnorm)
+    if options.gradient_clip is not None:
+        torch.nn.utils.clip_grad_norm_(params, options.gradient_clip)
+
+
+def _should_stop(history: list[float], patience: int | None) -> bool:
+    """Early stopping: ``patience`` epochs in a row without a validation loss below the best
+    one before them."""
+    if patience is None or len(history) <= patience:
+        return False
+    best_before = min(history[:-patience])
+    return min(history[-patience:]) >= best_before
+
+
 def train(
     model: BuiltModel,
     data: Dataset,
@@ -120,13 +212,16 @@ def train(
     optimizer: tuple[str, dict[str, Any]],
     device: torch.device,
     seed: int,
+    options: TrainingOptions | None = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     on_state: Callable[[TrainingState], None] | None = None,
     resume: TrainingState | None = None,
 ) -> dict[str, float]:
     """Train ``model`` and return the final validation metrics plus params, size_mb and
-    latency_ms. ``on_epoch(epoch, metrics)`` runs after each epoch (it may raise to stop);
-    ``on_state`` receives the state after each epoch, just before ``on_epoch``.
+    latency_ms (and ``stopped_epoch`` with early stopping). ``options``: clipping, early
+    stopping, the learning-rate schedule. ``on_epoch(epoch, metrics)`` runs after each epoch
+    (it may raise to stop); ``on_state`` receives the state after each epoch, just before
+    ``on_epoch``.
 
     ``resume`` continues from a checkpoint: its weights and optimizer state, then its epoch.
     The optimizer's hyperparameters stay those of ``optimizer`` (not the checkpoint's), so
@@ -134,7 +229,9 @@ def train(
 
     Raises TrialDiverged when an epoch's training loss is NaN or infinite.
     """
+    options = options or TrainingOptions()
     module = model.module.to(device)
+    params = [p for p in module.parameters() if p.requires_grad]
     opt = make_optimizer(optimizer[0], optimizer[1], module.parameters())
     start = 0
     if resume is not None:
@@ -143,33 +240,64 @@ def train(
         start = resume.epoch
     x, y = _tensor(data.x_train, device), _tensor(data.y_train, device)
     xv, yv = _tensor(data.x_val, device), _tensor(data.y_val, device)
+    schedule = _Schedule(opt, options.schedule) if options.schedule else None
+    if schedule is not None and start:
+        schedule.fast_forward(start, math.ceil(len(x) / batch_size))
     gen = torch.Generator().manual_seed(seed + start)
     metrics: dict[str, float] = {}
+    history: list[float] = []
     for epoch in range(start, epochs):
-        module.train()
-        order = torch.randperm(len(x), generator=gen).to(device)
-        running = torch.zeros((), device=device)
-        for i in range(0, len(x), batch_size):
-            idx = order[i : i + batch_size]
-            if len(idx) == 1 and i > 0:  # batch statistics need two samples
-                break
-            opt.zero_grad(set_to_none=True)
-            loss = model.head(module(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-            running += loss.detach()
-        if not math.isfinite(float(running)):
-            raise TrialDiverged(
-                f"diverged: the training loss became {float(running)} at epoch {epoch + 1}"
-            )
+        _train_epoch(model, opt, x, y, batch_size, gen, epoch, params, options, schedule)
         metrics = evaluate(model, xv, yv)
+        history.append(metrics["loss"])
         if on_state is not None:
             on_state(TrainingState(epoch + 1, module.state_dict(), opt.state_dict()))
         if on_epoch is not None:
             on_epoch(epoch, metrics)
+        if _should_stop(history, options.early_stopping):
+            break
     if not metrics:  # resumed after its last epoch: nothing left to train
         metrics = evaluate(model, xv, yv)
+    if options.early_stopping is not None:
+        metrics["stopped_epoch"] = start + len(history)
     metrics["params"] = model.parameter_count()
     metrics["size_mb"] = model.size_mb()
     metrics["latency_ms"] = latency_ms(model, xv)
     return metrics
+
+
+def _train_epoch(
+    model: BuiltModel,
+    opt: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    gen: torch.Generator,
+    epoch: int,
+    params: list[torch.nn.Parameter],
+    options: TrainingOptions,
+    schedule: _Schedule | None,
+) -> None:
+    """One pass over the training data in a seeded order; raises TrialDiverged on NaN."""
+    module = model.module
+    module.train()
+    order = torch.randperm(len(x), generator=gen).to(x.device)
+    running = torch.zeros((), device=x.device)
+    for i in range(0, len(x), batch_size):
+        idx = order[i : i + batch_size]
+        if len(idx) == 1 and i > 0:  # batch statistics need two samples
+            break
+        opt.zero_grad(set_to_none=True)
+        loss = model.head(module(x[idx]), y[idx])
+        loss.backward()
+        _clip(params, options)
+        opt.step()
+        if schedule is not None:
+            schedule.after(per_batch=True)
+        running += loss.detach()
+    if schedule is not None:
+        schedule.after(per_batch=False)
+    if not math.isfinite(float(running)):
+        raise TrialDiverged(
+            f"diverged: the training loss became {float(running)} at epoch {epoch + 1}"
+        )

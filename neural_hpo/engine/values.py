@@ -7,10 +7,11 @@ catalog (``neural_hpo.dsl.catalog``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from neural_hpo.dsl.arguments import bind, bind_layer
-from neural_hpo.dsl.catalog import LAYERS, LOSS_ALIASES, OPTIMIZERS, TRAINING_KEYS
+from neural_hpo.dsl.catalog import LAYERS, LOSS_ALIASES, OPTIMIZERS, TRAINING_KEYS, schedule_spec
 from neural_hpo.dsl.model import (
     NO_SPAN,
     Call,
@@ -95,8 +96,24 @@ def loss_name(network: Network) -> str:
     return LOSS_ALIASES[name]
 
 
-def optimizer_config(network: Network) -> tuple[str, dict[str, Any]]:
-    """``(name, {canonical arg: value})`` of the optimizer, defaults filled; adam when unset."""
+#: optimizer arguments the training loop applies (Keras' clipping), not the torch optimizer
+CLIP_ARGS = ("clipnorm", "clipvalue")
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """What the training loop does besides optimizer steps: clipping, early stopping and the
+    learning-rate schedule (``(name, {canonical arg: value})``), all None when not asked for."""
+
+    gradient_clip: float | None = None
+    clipnorm: float | None = None
+    clipvalue: float | None = None
+    early_stopping: int | None = None
+    schedule: tuple[str, dict[str, Any]] | None = None
+
+
+def _optimizer_call(network: Network) -> tuple[str, dict[str, Any]]:
+    """The optimizer's catalog name and every argument (defaults filled, schedules as Calls)."""
     setting = network.setting("optimizer")
     call_args = []
     if setting is None:
@@ -111,6 +128,48 @@ def optimizer_config(network: Network) -> tuple[str, dict[str, Any]]:
     bound = bind(call_args, spec.args, name, setting.span if setting else NO_SPAN)
     if bound.problems:
         raise ValueError(bound.problems[0].message)
-    args = {a.name: a.default for a in spec.args}
+    args: dict[str, Any] = {a.name: a.default for a in spec.args}
+    for k, a in bound.values.items():
+        args[k] = a.value if isinstance(a.value, Call) else to_python(a.value)
+    schedule = network.setting("lr_schedule")
+    if schedule is not None:  # the legacy alias of learning_rate
+        args["learning_rate"] = schedule.value
+    return spec.name, args
+
+
+def _schedule(value: Any) -> tuple[str, dict[str, Any]] | None:
+    """``(name, args)`` of a schedule call (None for a plain learning rate)."""
+    if not isinstance(value, Call):
+        return None
+    spec = schedule_spec(value.name)
+    if spec is None:
+        raise ValueError(f"unknown learning-rate schedule {value.name!r}")
+    bound = bind(value.args, spec.args, spec.name, value.name_span)
+    if bound.problems:
+        raise ValueError(f"{spec.name}: {bound.problems[0].message}")
+    args = {a.name: a.default for a in spec.args if not a.required}
     args.update({k: to_python(a.value) for k, a in bound.values.items()})
     return spec.name, args
+
+
+def optimizer_config(network: Network) -> tuple[str, dict[str, Any]]:
+    """``(name, {canonical arg: value})`` of the torch optimizer, defaults filled; adam when
+    unset. A schedule's initial learning rate is the learning rate; clipping is left out
+    (``training_options``)."""
+    name, args = _optimizer_call(network)
+    schedule = _schedule(args["learning_rate"])
+    if schedule is not None:
+        args["learning_rate"] = schedule[1]["initial_learning_rate"]
+    return name, {k: v for k, v in args.items() if k not in CLIP_ARGS}
+
+
+def training_options(network: Network) -> TrainingOptions:
+    """The network's clipping, early stopping and learning-rate schedule."""
+    _, args = _optimizer_call(network)
+    return TrainingOptions(
+        gradient_clip=training_value(network, "gradient_clip"),
+        clipnorm=args["clipnorm"],
+        clipvalue=args["clipvalue"],
+        early_stopping=training_value(network, "early_stopping"),
+        schedule=_schedule(args["learning_rate"]),
+    )

@@ -20,6 +20,7 @@ from ..catalog import (
     TUNABLE_TRAINING,
     ArgSpec,
     is_valid_device,
+    metric_for,
 )
 from ..diagnostics import Diagnostic
 from ..model import (
@@ -34,6 +35,7 @@ from ..model import (
     Literal,
     Network,
     Setting,
+    Span,
     TupleValue,
     Value,
 )
@@ -74,6 +76,9 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
     for name, arg in bound.values.items():
         arg_spec = spec.arg(name) or _ACTIVATION
         out += check_value(arg_spec, arg.value, space, layer.name)
+        if arg_spec.caveat is not None and not _is_default(arg.value, arg_spec):
+            code, message = arg_spec.caveat
+            out.append(Diagnostic(code, f"{layer.name}: {message}", arg.span))
     if layer.repeat is not None:
         out += check_value(_REPEAT, layer.repeat, space, layer.name)
     if layer.device is not None:
@@ -95,6 +100,11 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
         for sub in layer.sublayers:
             out += _check_layer(sub, space)
     return out
+
+
+def _is_default(value: Value, spec: ArgSpec) -> bool:
+    """Whether ``value`` is written as the argument's default (``recurrent_dropout: 0``)."""
+    return isinstance(value, Literal) and value.value == spec.default
 
 
 def _check_device(value: Value, owner: str, space: SearchSpace) -> list[Diagnostic]:
@@ -136,7 +146,7 @@ def _check_settings(net: Network, space: SearchSpace) -> list[Diagnostic]:
                 )
             )
             continue
-        out += check(s, space)
+        out += check(s, space, net)
     if "input" not in seen and net.layers:
         out.append(
             Diagnostic(
@@ -149,7 +159,7 @@ def _check_settings(net: Network, space: SearchSpace) -> list[Diagnostic]:
     return out
 
 
-def _check_input(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+def _check_input(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     for _, spec in hpo_specs(s.value, "input"):
         return [_not_tunable(spec, "the input shape")]
     if not isinstance(s.value, TupleValue) or not s.value.items:
@@ -187,7 +197,7 @@ def _names_of(value: Value, space: SearchSpace) -> Iterator[tuple[str | None, Va
         yield None, value
 
 
-def _check_loss(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+def _check_loss(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     out = []
     for name, node in _names_of(s.value, space):
         if name is None or isinstance(node, Call) or name.lower() not in LOSS_ALIASES:
@@ -203,7 +213,7 @@ def _check_loss(s: Setting, space: SearchSpace) -> list[Diagnostic]:
     return out
 
 
-def _check_optimizer(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+def _check_optimizer(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     out = []
     for name, node in _names_of(s.value, space):
         spec = OPTIMIZERS.get(name.lower()) if name is not None else None
@@ -226,24 +236,81 @@ def _check_optimizer(s: Setting, space: SearchSpace) -> list[Diagnostic]:
     return out
 
 
-def _check_metrics(s: Setting, space: SearchSpace) -> list[Diagnostic]:
+def _check_metrics(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     for _, spec in hpo_specs(s.value, "metrics"):
         return [_not_tunable(spec, "the metrics")]
     items: list[Value]
     items = [a.value for a in s.value.items] if isinstance(s.value, ListValue) else [s.value]
+    losses = network_losses(net, space)
     out = []
     for item in items:
         name = item.name if isinstance(item, Ident) else getattr(item, "value", None)
-        if not isinstance(name, str) or name.lower() not in METRICS:
-            shown = f"{name!r}" if isinstance(name, str) else "this value"
-            out.append(
-                Diagnostic(
-                    "E314",
-                    f"unknown metric {shown}{did_you_mean(name if isinstance(name, str) else '', list(METRICS))}",
-                    item.span,
-                    hint="metrics: " + ", ".join(METRICS),
-                )
+        problem = _metric_problem(name, item.span, losses)
+        if problem is not None:
+            out.append(problem)
+    return out
+
+
+def network_losses(net: Network, space: SearchSpace) -> tuple[str, ...] | None:
+    """The canonical loss at every corner of the space (cross_entropy when none is set); None
+    when one is unknown (reported by the loss check)."""
+    s = net.setting("loss")
+    if s is None:
+        return ("cross_entropy",)
+    names = [name for name, _ in _names_of(s.value, space)]
+    if not names or any(n is None or n.lower() not in LOSS_ALIASES for n in names):
+        return None
+    return tuple(dict.fromkeys(LOSS_ALIASES[n.lower()] for n in names))  # type: ignore[union-attr]
+
+
+def _metric_problem(name: object, span: Span, losses: tuple[str, ...] | None) -> Diagnostic | None:
+    """E314 for a name that is no metric (suggesting only a near spelling), E320 for a loss
+    other than the network's: only the network's own loss is measured (as ``loss``)."""
+    if not isinstance(name, str):
+        return Diagnostic("E314", "a metric is a name such as accuracy", span)
+    if metric_for(name, losses or ()) is not None:
+        return None
+    if name.lower() in LOSS_ALIASES:
+        if losses is None:
+            return None
+        return Diagnostic(
+            "E320",
+            f"{name!r} is a loss, but this network trains with {' or '.join(losses)}: only the "
+            "network's own loss is measured (as loss)",
+            span,
+            hint="write loss to record the validation loss",
+        )
+    return Diagnostic(
+        "E314",
+        f"unknown metric {name!r}{did_you_mean(name, list(METRICS), cutoff=0.8)}",
+        span,
+        hint="metrics: " + ", ".join(METRICS),
+    )
+
+
+def _check_lr_schedule(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
+    """The legacy network-level ``lr_schedule:``: the optimizer's learning rate, with a warning;
+    an optimizer that sets its own learning_rate as well is E306."""
+    out = check_value(OPTIMIZERS["adam"].arg("learning_rate"), s.value, space, "lr_schedule")  # type: ignore[arg-type]
+    opt = net.setting("optimizer")
+    spec = OPTIMIZERS.get(opt.value.name.lower()) if opt and isinstance(opt.value, Call) else None
+    if spec is not None and "learning_rate" in bind(opt.value.args, spec.args, "", s.span).values:  # type: ignore[union-attr]
+        out.append(
+            Diagnostic(
+                "E306",
+                "the learning rate is given twice: by lr_schedule and by the optimizer's "
+                "learning_rate",
+                s.name_span,
             )
+        )
+    out.append(
+        Diagnostic(
+            "W523",
+            "lr_schedule is read as the optimizer's learning_rate",
+            s.name_span,
+            hint="write optimizer: adam(learning_rate: ExponentialDecay(...))",
+        )
+    )
     return out
 
 
@@ -252,6 +319,7 @@ _SETTING_CHECKS = {
     "loss": _check_loss,
     "optimizer": _check_optimizer,
     "metrics": _check_metrics,
+    "lr_schedule": _check_lr_schedule,
 }
 
 
@@ -264,12 +332,17 @@ def _check_blocks(net: Network, space: SearchSpace) -> list[Diagnostic]:
     for block in (s for s in net.body if isinstance(s, Block)):
         keys = TRAINING_KEYS if block.kind == "training" else EXECUTION_KEYS
         for item in block.items:
-            out += _check_block_item(block, item, keys, seen, space)
+            out += _check_block_item(block, item, keys, seen, space, net)
     return out
 
 
 def _check_block_item(
-    block: Block, item: Argument, keys: dict[str, ArgSpec], seen: set, space: SearchSpace
+    block: Block,
+    item: Argument,
+    keys: dict[str, ArgSpec],
+    seen: set,
+    space: SearchSpace,
+    net: Network,
 ) -> list[Diagnostic]:
     name = item.name or ""
     span = item.name_span or item.span
@@ -294,7 +367,7 @@ def _check_block_item(
     if name == "device":
         return _check_device(item.value, "execution", space)
     if name == "constraints":
-        return _check_constraints(item.value)
+        return _check_constraints(item.value, network_losses(net, space))
     return check_value(spec, item.value, space, block.kind)
 
 
@@ -314,7 +387,7 @@ def _check_sampler(key: str, value: Value) -> list[Diagnostic]:
     ]
 
 
-def _check_constraints(value: Value) -> list[Diagnostic]:
+def _check_constraints(value: Value, losses: tuple[str, ...] | None) -> list[Diagnostic]:
     """``{ metric: "op bound" ... }``: E303 for another kind of value, E314 for an unknown
     metric, E316 for a bound that is not ``<``, ``<=``, ``>`` or ``>=`` and a number."""
     if not isinstance(value, DictValue):
@@ -328,15 +401,9 @@ def _check_constraints(value: Value) -> list[Diagnostic]:
     out = []
     for item in value.items:
         metric = item.name or ""
-        if metric not in METRICS:
-            out.append(
-                Diagnostic(
-                    "E314",
-                    f"unknown metric {metric!r}{did_you_mean(metric, list(METRICS))}",
-                    item.name_span or item.span,
-                    hint="constraints bound " + ", ".join(METRICS),
-                )
-            )
+        problem = _metric_problem(metric, item.name_span or item.span, losses)
+        if problem is not None:
+            out.append(problem)
         text = item.value.value if isinstance(item.value, Literal) else None
         if parse_bound(text) is None:
             out.append(

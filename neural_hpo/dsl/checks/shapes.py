@@ -183,7 +183,10 @@ def _dense(layer, args, shape, space, out):
     return [units] if units is not None else None
 
 
-def _window(rank: int, pooled: bool) -> Rule:
+def _window(rank: int, pooled: bool, channels: str = "filters") -> Rule:
+    """A sliding-window layer; ``channels``: ``filters``, or ``depthwise`` (input channels ×
+    depth_multiplier) for DepthwiseConv2D; pooling keeps the input's channels."""
+
     def rule(layer, args, shape, space, out):
         size_arg = "pool_size" if pooled else "kernel_size"
         default = 2 if pooled else None
@@ -209,12 +212,14 @@ def _window(rank: int, pooled: bool) -> Rule:
         for i in range(rank):
             spatial.append(_axis_out(shape[i], k[i], s[i], d[i], pads, i, rank, size_arg))
         if pooled:
-            channels = shape[rank]
+            out_channels = shape[rank]
+        elif channels == "depthwise":
+            out_channels = _times(shape[rank], args.get("depth_multiplier"), space)
         else:
-            channels = interval(args.get("filters"), space)
-            if channels is None:
-                return None
-        return [*spatial, channels]
+            out_channels = interval(args.get("filters"), space)
+        if out_channels is None and not pooled:
+            return None
+        return [*spatial, out_channels]
 
     return rule
 
@@ -260,6 +265,16 @@ def _axis_out(
     return lo
 
 
+def _times(axis: Interval | None, factor, space: SearchSpace) -> Interval | None:
+    """``axis`` × an int argument (1 when not written)."""
+    f = interval(factor, space) if factor is not None else Interval.point(1)
+    if axis is None or f is None:
+        return None
+    return Interval(
+        axis.lo * f.lo, axis.hi * f.hi, merge(axis.lo_w, f.lo_w), merge(axis.hi_w, f.hi_w)
+    )
+
+
 def _global_pool(layer, args, shape, space, out):
     return [shape[-1]]
 
@@ -267,6 +282,18 @@ def _global_pool(layer, args, shape, space, out):
 def _embedding(layer, args, shape, space, out):
     dim = interval(args.get("output_dim"), space)
     return [shape[0], dim] if dim is not None else None
+
+
+def _positional(layer, args, shape, space, out):
+    steps = shape[0]
+    longest = interval(args["max_len"], space) if "max_len" in args else Interval.point(512)
+    if steps is not None and longest is not None and steps.hi > longest.lo:
+        raise ShapeError(
+            "E420",
+            f"the sequence has {int(steps.hi)} steps, more than max_len ({int(longest.lo)}) "
+            f"{corner_text(merge(steps.hi_w, longest.lo_w))}",
+        )
+    return shape
 
 
 def _recurrent(layer, args, shape, space, out):
@@ -309,6 +336,8 @@ def _reshape(layer, args, shape, space, out):
 def _attention(layer, args, shape, space, out):
     feat = shape[-1]
     heads = options(args["num_heads"], space) if "num_heads" in args else [(8, ())]
+    if "key_dim" in args:  # heads of their own size: the features need not divide
+        heads = None
     if feat is not None and feat.fixed and heads is not None:
         for h, w in heads:
             if isinstance(h, int) and h > 0 and int(feat.lo) % h != 0:
@@ -335,6 +364,8 @@ _RULES: dict[str, Rule] = {
     "Conv1D": _window(1, pooled=False),
     "Conv2D": _window(2, pooled=False),
     "Conv3D": _window(3, pooled=False),
+    "DepthwiseConv2D": _window(2, pooled=False, channels="depthwise"),
+    "SeparableConv2D": _window(2, pooled=False),
     "MaxPooling1D": _window(1, pooled=True),
     "MaxPooling2D": _window(2, pooled=True),
     "AveragePooling1D": _window(1, pooled=True),
@@ -347,6 +378,7 @@ _RULES: dict[str, Rule] = {
     "LayerNormalization": _same,
     "Activation": _same,
     "Embedding": _embedding,
+    "PositionalEncoding": _positional,
     "LSTM": _recurrent,
     "GRU": _recurrent,
     "Reshape": _reshape,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..catalog import ArgSpec
+from ..arguments import bind, did_you_mean
+from ..catalog import SCHEDULES, ArgSpec, schedule_spec
 from ..diagnostics import Diagnostic
 from ..model import Call, DictValue, HpoSpec, Ident, ListValue, Literal, MacroRef, TupleValue, Value
 from ..space import SearchSpace
@@ -79,9 +80,32 @@ def _check(
         return
     if isinstance(value, MacroRef) or (isinstance(value, Call) and value.name == "hpo"):
         return  # an unbound $ref or a malformed hpo was reported where it was found
+    if isinstance(value, Call) and spec.type == "rate_schedule":
+        out += check_schedule(value, space)
+        return
     what = {ListValue: "a list", DictValue: "a block", Call: "a call"}.get(type(value), "this")
     out.append(
         Diagnostic(
             "E303", f"{owner}: {spec.name} takes {spec.domain_text()}, not {what}", value.span
         )
     )
+
+
+def check_schedule(call: Call, space: SearchSpace) -> list[Diagnostic]:
+    """A learning-rate schedule call: its name (E321), arguments and their values."""
+    spec = schedule_spec(call.name)
+    if spec is None:
+        return [
+            Diagnostic(
+                "E321",
+                f"unknown learning-rate schedule {call.name!r}"
+                f"{did_you_mean(call.name, list(SCHEDULES))}",
+                call.name_span,
+                hint="schedules: " + ", ".join(SCHEDULES),
+            )
+        ]
+    bound = bind(call.args, spec.args, spec.name, call.name_span)
+    out = list(bound.problems)
+    for name, arg in bound.values.items():
+        out += check_value(spec.arg(name), arg.value, space, spec.name)  # type: ignore[arg-type]
+    return out
