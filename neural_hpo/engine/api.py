@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, metric_for
+from neural_hpo.dsl.checks.network import network_losses
 from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
 from neural_hpo.multiobjective.objectives import resolve_directions
 from neural_hpo.storage import resolve_storage
@@ -115,12 +116,24 @@ class NoCompletedTrialError(RuntimeError):
 
 
 def _metric_names(metric: str, objectives: Sequence[str] | None) -> list[str]:
-    """The objectives' names (checked with their directions), else the single ``metric``."""
+    """The objectives' names (checked with their directions), else the single ``metric``;
+    an alias (``top_k_accuracy``) becomes the metric it names."""
     if objectives:
-        return list(objectives)
-    if metric not in METRIC_DIRECTIONS:
+        return [metric_for(n) or n for n in objectives]
+    name = metric_for(metric)
+    if name is None:
         raise ValueError(f"unknown metric {metric!r}: use {', '.join(METRIC_DIRECTIONS)}")
-    return [metric]
+    return [name]
+
+
+def _dsl_constraints(loaded: LoadedNetwork) -> dict[str, str] | None:
+    """The network's ``training.constraints`` under the recorded metrics' names (an alias or
+    the network's loss name, as the checker accepted them)."""
+    bounds = training_value(loaded.network, "constraints")
+    if not bounds:
+        return bounds
+    losses = network_losses(loaded.network, loaded.space) or ()
+    return {metric_for(k, losses) or k: v for k, v in bounds.items()}
 
 
 def _pruner(enable_pruning: bool, pruner: str | None, n_objectives: int) -> str:
@@ -190,7 +203,7 @@ def optimize_and_return(
     dirs = resolve_directions(names, directions)
     loaded = load_network(config, network)
     bounds = parse_constraints(
-        constraints if constraints is not None else training_value(loaded.network, "constraints"),
+        constraints if constraints is not None else _dsl_constraints(loaded),
         METRIC_DIRECTIONS,
         arg="constraints" if constraints is not None else "training.constraints",
     )

@@ -18,12 +18,14 @@ from neural_hpo.dsl.catalog import (
     METRICS,
     OPTIMIZERS,
     SAMPLERS,
+    SCHEDULES,
     SEARCH_METHODS,
     SETTINGS,
     TRAINING_KEYS,
     TUNABLE_SETTINGS,
     TUNABLE_TRAINING,
     ArgSpec,
+    call_spec,
 )
 
 from .context import Context, cursor_context
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from .server import NeuralServer
 
 K = lsp.CompletionItemKind
-_NUMERIC = ("int", "float", "int_tuple")
+_NUMERIC = ("int", "float", "int_tuple", "rate_schedule")
 _MACRO = re.compile(r"^[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\(([^)]*)\))?", re.M)
 
 #: (label, snippet, plain text, doc) of each hpo form
@@ -161,6 +163,27 @@ def setting_values(key: str | None) -> list[lsp.CompletionItem]:
     return []
 
 
+@lru_cache(maxsize=2)
+def schedule_items(snippets: bool) -> tuple[lsp.CompletionItem, ...]:
+    """The learning-rate schedules, with their required arguments as a snippet."""
+    items = []
+    for spec in SCHEDULES.values():
+        req = [a for a in spec.args if a.required]
+        body = ", ".join(f"{a.name}: ${{{i}:{a.name}}}" for i, a in enumerate(req, 1))
+        items.append(
+            _item(
+                spec.name,
+                K.Function,
+                "learning-rate schedule",
+                spec.doc,
+                f"{spec.name}({body})",
+                f"{spec.name}()",
+                snippets,
+            )
+        )
+    return tuple(items)
+
+
 def _bools() -> list[lsp.CompletionItem]:
     return [_item("true", K.Keyword), _item("false", K.Keyword)]
 
@@ -175,6 +198,8 @@ def value_items(spec: ArgSpec | None, tunable: bool, snippets: bool) -> list[lsp
             items += _bools()
         elif spec.type == "enum":
             items += [_item(c, K.EnumMember, spec.doc) for c in spec.choices]
+        elif spec.type == "rate_schedule":
+            items += schedule_items(snippets)
     forms = (
         hpo_items(snippets) if spec is None or spec.type in _NUMERIC else hpo_items(snippets)[:1]
     )
@@ -184,7 +209,7 @@ def value_items(spec: ArgSpec | None, tunable: bool, snippets: bool) -> list[lsp
 def _arg_spec(owner: str | None, key: str | None) -> ArgSpec | None:
     if owner is None or key is None:
         return None
-    spec = LAYERS.get(owner) or OPTIMIZERS.get(owner.lower())
+    spec = call_spec(owner)
     if spec is not None:
         return spec.arg(key)
     if owner == "training":
@@ -242,7 +267,7 @@ def items_for(ctx: Context, text: str, snippets: bool) -> list[lsp.CompletionIte
 
 def _arg_name_items(ctx: Context, text: str) -> list[lsp.CompletionItem]:
     owner = ctx.owner or ""
-    spec = LAYERS.get(owner) or OPTIMIZERS.get(owner.lower())
+    spec = call_spec(owner)
     if spec is None:
         params = macros(text).get(owner, [])
         return [

@@ -19,6 +19,8 @@ from neural_hpo.dsl.catalog import (
     SETTINGS,
     TRAINING_KEYS,
     ArgSpec,
+    call_spec,
+    schedule_spec,
 )
 
 from .completion import arg_detail
@@ -46,7 +48,7 @@ def arg_spec(owner: str | None, name: str | None) -> ArgSpec | None:
         return TRAINING_KEYS.get(name)
     if owner == "execution":
         return EXECUTION_KEYS.get(name)
-    spec = LAYERS.get(owner) or OPTIMIZERS.get(owner.lower())
+    spec = call_spec(owner)
     return spec.arg(name) if spec is not None else None
 
 
@@ -70,6 +72,10 @@ def name_doc(word: str) -> str | None:
     if low in OPTIMIZERS:
         o = OPTIMIZERS[low]
         return f"**optimizer {o.name}**: {o.doc}\n\narguments: " + ", ".join(a.name for a in o.args)
+    schedule = schedule_spec(word)
+    if schedule is not None:
+        args = ", ".join(a.name if a.required else f"{a.name}={a.default!r}" for a in schedule.args)
+        return f"**learning-rate schedule {schedule.name}**({args}): {schedule.doc}"
     if low in ACTIVATIONS:
         return f"**activation {low}**: {ACTIVATIONS[low]}"
     if low in LOSS_ALIASES:

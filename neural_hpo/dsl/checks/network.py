@@ -75,8 +75,9 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
     out = list(bound.problems)
     for name, arg in bound.values.items():
         arg_spec = spec.arg(name) or _ACTIVATION
-        out += check_value(arg_spec, arg.value, space, layer.name)
-        if arg_spec.caveat is not None and not _is_default(arg.value, arg_spec):
+        problems = check_value(arg_spec, arg.value, space, layer.name)
+        out += problems
+        if arg_spec.caveat and not problems and not _is_default(arg.value, arg_spec):
             code, message = arg_spec.caveat
             out.append(Diagnostic(code, f"{layer.name}: {message}", arg.span))
     if layer.repeat is not None:
