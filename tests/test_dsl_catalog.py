@@ -202,6 +202,15 @@ def test_schedule_problems(value: str, code: str, needle: str) -> None:
     assert codes(src) == [(code, span)]
 
 
+def test_a_quoted_schedule_says_to_drop_the_quotes() -> None:
+    src = wrap(BASE + 'optimizer: SGD(learning_rate="ExponentialDecay(0.1, 1000, 0.96)")')
+    (diag,) = [d for d in analyze(src).diagnostics if d.code != "W503"]
+    assert (
+        diag.hint
+        == "write the schedule without quotes: learning_rate=ExponentialDecay(0.1, 1000, 0.96)"
+    )
+
+
 def test_network_level_lr_schedule_is_an_alias_with_a_warning() -> None:
     src = wrap(BASE + "lr_schedule: StepDecay(0.01, 5, gamma: hpo(categorical: [0.5, 0.1]))")
     assert codes(src) == [("W523", span_tuple(src, "lr_schedule"))]

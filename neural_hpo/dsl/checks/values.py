@@ -76,7 +76,7 @@ def _check(
         problem = spec.problem(scalar)
         if problem is not None:
             code, message = problem
-            out.append(Diagnostic(code, f"{owner}: {message}", value.span))
+            out.append(Diagnostic(code, f"{owner}: {message}", value.span, _quoted_hint(scalar)))
         return
     if isinstance(value, MacroRef) or (isinstance(value, Call) and value.name == "hpo"):
         return  # an unbound $ref or a malformed hpo was reported where it was found
@@ -89,6 +89,13 @@ def _check(
             "E303", f"{owner}: {spec.name} takes {spec.domain_text()}, not {what}", value.span
         )
     )
+
+
+def _quoted_hint(scalar: object) -> str | None:
+    """Old files quote the schedule (``learning_rate="ExponentialDecay(...)"``): say how."""
+    if isinstance(scalar, str) and schedule_spec(scalar.split("(")[0].strip()) is not None:
+        return "write the schedule without quotes: learning_rate=" + scalar.strip()
+    return None
 
 
 def check_schedule(call: Call, space: SearchSpace) -> list[Diagnostic]:
