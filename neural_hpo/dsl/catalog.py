@@ -277,6 +277,8 @@ _LR = ArgSpec(
     low_open=True,
     aliases=("lr",),
 )
+#: every optimizer's learning_rate (also what the legacy ``lr_schedule:`` setting takes)
+LEARNING_RATE = _LR
 _WD = ArgSpec("weight_decay", "float", "L2 penalty on the weights", 0.0, low=0)
 _EPS = ArgSpec("epsilon", "float", "term added for numerical stability", 1e-8, low=0, low_open=True)
 _BETA1 = ArgSpec("beta_1", "float", "decay of the first-moment estimate", 0.9, low=0, high=1)

@@ -10,6 +10,7 @@ from ..arguments import bind, bind_layer, did_you_mean
 from ..catalog import (
     EXECUTION_KEYS,
     LAYERS,
+    LEARNING_RATE,
     LOSS_ALIASES,
     METRICS,
     OPTIMIZERS,
@@ -292,10 +293,8 @@ def _metric_problem(name: object, span: Span, losses: tuple[str, ...] | None) ->
 def _check_lr_schedule(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     """The legacy network-level ``lr_schedule:``: the optimizer's learning rate, with a warning;
     an optimizer that sets its own learning_rate as well is E306."""
-    out = check_value(OPTIMIZERS["adam"].arg("learning_rate"), s.value, space, "lr_schedule")  # type: ignore[arg-type]
-    opt = net.setting("optimizer")
-    spec = OPTIMIZERS.get(opt.value.name.lower()) if opt and isinstance(opt.value, Call) else None
-    if spec is not None and "learning_rate" in bind(opt.value.args, spec.args, "", s.span).values:  # type: ignore[union-attr]
+    out = check_value(LEARNING_RATE, s.value, space, "lr_schedule")
+    if _optimizer_sets_learning_rate(net):
         out.append(
             Diagnostic(
                 "E306",
@@ -313,6 +312,16 @@ def _check_lr_schedule(s: Setting, space: SearchSpace, net: Network) -> list[Dia
         )
     )
     return out
+
+
+def _optimizer_sets_learning_rate(net: Network) -> bool:
+    opt = net.setting("optimizer")
+    if opt is None or not isinstance(opt.value, Call):
+        return False
+    spec = OPTIMIZERS.get(opt.value.name.lower())
+    return (
+        spec is not None and "learning_rate" in bind(opt.value.args, spec.args, "", opt.span).values
+    )
 
 
 _SETTING_CHECKS = {
