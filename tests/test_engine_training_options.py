@@ -15,6 +15,8 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from neural_hpo import optimize_and_return
+from neural_hpo.engine.api import _canonical_bounds
+from neural_hpo.engine.config import load_network
 from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.torch_builder import HeadAttention, PositionalEncoding, build_model
 from neural_hpo.engine.training import _Schedule, evaluate, train
@@ -288,3 +290,9 @@ def test_a_study_records_the_metrics_optimizes_an_alias_and_bounds_the_loss_name
         bounds = " ".join(k for k in t.system_attrs if k.startswith("constraints:"))
         assert "top_k_categorical_accuracy>0.2" in bounds and "loss<100" in bounds
     assert result.study.metric_names == ["top_k_categorical_accuracy"]
+
+
+def test_constraints_of_a_call_take_aliases_and_the_loss_name_too() -> None:
+    loaded = load_network(STUDY)
+    bounds = {"acc": "> 0.5", "sparse_categorical_crossentropy": "< 2", "auc": "> 0.6"}
+    assert _canonical_bounds(bounds, loaded) == {"accuracy": "> 0.5", "loss": "< 2", "auc": "> 0.6"}

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, SAMPLERS
+from neural_hpo.dsl.catalog import METRIC_ALIASES, METRIC_DIRECTIONS, SAMPLERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--epochs", type=int, help="override the DSL's epochs")
     p.add_argument("--limit", type=int, help="train on this many samples only (quick runs)")
-    p.add_argument("--metric", default="accuracy", choices=sorted(METRIC_DIRECTIONS))
+    p.add_argument(
+        "--metric", default="accuracy", choices=sorted([*METRIC_DIRECTIONS, *METRIC_ALIASES])
+    )
     p.add_argument(
         "--objectives", type=_names, help="several metrics at once, e.g. accuracy,latency_ms"
     )

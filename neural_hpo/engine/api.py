@@ -126,11 +126,12 @@ def _metric_names(metric: str, objectives: Sequence[str] | None) -> list[str]:
     return [name]
 
 
-def _dsl_constraints(loaded: LoadedNetwork) -> dict[str, str] | None:
-    """The network's ``training.constraints`` under the recorded metrics' names (an alias or
-    the network's loss name, as the checker accepted them)."""
-    bounds = training_value(loaded.network, "constraints")
-    if not bounds:
+def _canonical_bounds(
+    bounds: Mapping[str, str] | Sequence[Constraint] | None, loaded: LoadedNetwork
+) -> Mapping[str, str] | Sequence[Constraint] | None:
+    """``{metric: bound}`` under the recorded metrics' names: an alias (``top_k_accuracy``) or
+    the network's loss name becomes the metric it names; anything else is left to be refused."""
+    if not isinstance(bounds, Mapping):
         return bounds
     losses = network_losses(loaded.network, loaded.space) or ()
     return {metric_for(k, losses) or k: v for k, v in bounds.items()}
@@ -203,7 +204,12 @@ def optimize_and_return(
     dirs = resolve_directions(names, directions)
     loaded = load_network(config, network)
     bounds = parse_constraints(
-        constraints if constraints is not None else _dsl_constraints(loaded),
+        _canonical_bounds(
+            constraints
+            if constraints is not None
+            else training_value(loaded.network, "constraints"),
+            loaded,
+        ),
         METRIC_DIRECTIONS,
         arg="constraints" if constraints is not None else "training.constraints",
     )
