@@ -111,6 +111,17 @@ def test_transformer_layers_activation_and_attention_mask() -> None:
     assert [c for c, _ in codes(bad)] == ["E304", "E308"]
 
 
+def test_feed_forward_arguments_next_to_a_sub_layer_block_are_W524() -> None:
+    src = wrap(
+        "input: (6, 8)\nTransformerEncoder(num_heads: 2, ff_dim: 64, activation: gelu) {\n"
+        "    Dense(8)\n}\nFlatten()"
+    )
+    assert codes(src) == [
+        ("W524", span_tuple(src, "ff_dim: 64")),
+        ("W524", span_tuple(src, "activation: gelu")),
+    ]
+
+
 # ---- metrics --------------------------------------------------------------------------------------
 
 BASE = "input: (8,)\nOutput(3)\n"

@@ -79,6 +79,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W521": (Severity.WARNING, "recurrent_dropout is ignored"),
     "W522": (Severity.WARNING, "no attention mask is applied"),
     "W523": (Severity.WARNING, "lr_schedule read as the optimizer's learning_rate"),
+    "W524": (Severity.WARNING, "feed-forward argument replaced by a sub-layer block"),
 }
 
 

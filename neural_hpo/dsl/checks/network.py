@@ -95,6 +95,7 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
                 )
             )
     if layer.sublayers is not None:
+        out += _replaced_by_block(layer, bound.values)
         if not spec.sublayers:
             out.append(
                 Diagnostic("E312", f"{layer.name} takes no sub-layer block", layer.name_span)
@@ -102,6 +103,23 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
         for sub in layer.sublayers:
             out += _check_layer(sub, space)
     return out
+
+
+#: arguments of the part a sub-layer block replaces
+_FEED_FORWARD = ("ff_dim", "ff_activation")
+
+
+def _replaced_by_block(layer: Layer, values: dict[str, Argument]) -> list[Diagnostic]:
+    """W524 for a TransformerEncoder's feed-forward arguments next to a sub-layer block."""
+    return [
+        Diagnostic(
+            "W524",
+            f"{layer.name}: {name} is not used: the sub-layer block is the feed-forward part",
+            values[name].span,
+        )
+        for name in _FEED_FORWARD
+        if name in values
+    ]
 
 
 def _is_default(value: Value, spec: ArgSpec) -> bool:
