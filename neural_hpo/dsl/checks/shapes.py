@@ -286,7 +286,8 @@ def _embedding(layer, args, shape, space, out):
 
 def _positional(layer, args, shape, space, out):
     steps = shape[0]
-    longest = interval(args["max_len"], space) if "max_len" in args else Interval.point(512)
+    default = LAYERS["PositionalEncoding"].arg("max_len").default  # type: ignore[union-attr]
+    longest = interval(args["max_len"], space) if "max_len" in args else Interval.point(default)
     if steps is not None and longest is not None and steps.hi > longest.lo:
         raise ShapeError(
             "E420",
