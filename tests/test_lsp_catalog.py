@@ -50,6 +50,7 @@ COMPLETIONS = [
     ("network N {\n    optimizer: adam(", ["clipnorm", "clipvalue"]),
     ("network N {\n    optimizer: adam(learning_rate: ", ["ExponentialDecay", "StepDecay"]),
     ("network N {\n    optimizer: sgd(lr=ExponentialDecay(", ["decay_steps", "staircase"]),
+    ("network N {\n    lr_schedule: ", ["ExponentialDecay", "StepDecay"]),
     ("network N {\n    training: {\n        ", ["gradient_clip", "early_stopping"]),
     ("network N {\n    metrics: [", ["mae", "top_k_categorical_accuracy", "auc"]),
 ]

@@ -160,6 +160,8 @@ def setting_values(key: str | None) -> list[lsp.CompletionItem]:
         return _names(LOSSES, K.Value)
     if key == "optimizer":
         return _names({n: o.doc for n, o in OPTIMIZERS.items()}, K.Function)
+    if key == "lr_schedule":
+        return list(schedule_items(False))
     return []
 
 
