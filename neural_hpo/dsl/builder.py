@@ -175,9 +175,10 @@ class _ToModel(Transformer):
         return list(c)
 
 
-def _value_span(v: Value | list) -> Span:
+def _value_span(v: Value | list, fallback: Span) -> Span:
+    """Where a suffix value stands; an empty sub-layer block has no value, so its layer's span."""
     if isinstance(v, list):
-        return v[0].span if v else Span(0, 0, 0, 0, 0, 0)
+        return v[0].span if v else fallback
     return v.span
 
 
@@ -223,7 +224,9 @@ def make_layer(
         layer.args = args
     for kind, value in suffixes:
         if getattr(layer, kind) is not None:
-            diags.append(Diagnostic("E306", f"{kind} given twice for {name}", _value_span(value)))
+            diags.append(
+                Diagnostic("E306", f"{kind} given twice for {name}", _value_span(value, span))
+            )
         setattr(layer, kind, value)
     return layer
 
