@@ -33,6 +33,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E116": (Severity.ERROR, "unknown training or execution key"),
     "E117": (Severity.ERROR, "macro misuse"),
     "E118": (Severity.ERROR, "macro defined twice"),
+    "E119": (Severity.ERROR, "arithmetic over something other than numbers"),
+    "E120": (Severity.ERROR, "division by zero"),
+    "E121": (Severity.ERROR, "inexact division into an int argument"),
+    "E122": (Severity.ERROR, "macro shadows a built-in layer"),
+    "E123": (Severity.ERROR, "block after a setting other than optimizer"),
+    "E124": (Severity.ERROR, "layer that merges several inputs"),
+    "E125": (Severity.ERROR, "several inputs"),
     # hpo domains
     "E201": (Severity.ERROR, "empty categorical"),
     "E202": (Severity.ERROR, "duplicate categorical value"),
@@ -66,12 +73,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E402": (Severity.ERROR, "layer input of the wrong rank"),
     "E403": (Severity.ERROR, "reshape to a different size"),
     "E404": (Severity.ERROR, "dimension not divisible"),
+    "E410": (Severity.ERROR, "free axis where a fixed size is needed"),
+    "E411": (Severity.ERROR, "residual block changes the shape"),
     # warnings
     "W501": (Severity.WARNING, "categorical with one value"),
     "W502": (Severity.WARNING, "range so narrow it is a constant"),
     "W503": (Severity.WARNING, "search space too large for the trial budget"),
     "W504": (Severity.WARNING, "parameter the sampler cannot model well"),
     "W505": (Severity.WARNING, "per-layer device placement is not honoured"),
+    "W510": (Severity.WARNING, "legacy batch axis dropped from input"),
 }
 
 

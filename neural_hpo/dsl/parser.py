@@ -107,8 +107,10 @@ def parse(
 
 #: a brace, or the start of what can hold one that is not one: a string or a comment
 _BRACE_OR_QUOTE = re.compile(r"[{}\"'#/]")
-#: strings and comments as the grammar's terminals read them (group 1: the comment marker)
-_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
+#: strings and comments as the grammar's terminals read them (group 1: a comment)
+_COMMENT_RE = re.compile(
+    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|((?:#|//)[^\n]*|/\*[\s\S]*?\*/)'
+)
 
 
 def split_items(source: str) -> list[tuple[int, int]]:
