@@ -265,6 +265,8 @@ def _error_span(e: UnexpectedInput, source: str) -> Span:
 
 def _syntax_diagnostic(e: UnexpectedInput, source: str) -> Diagnostic:
     span = _error_span(e, source)
+    if source.startswith("/*", span.start):
+        return Diagnostic("E101", "a /* comment that is never closed (no */ after it)", span)
     if isinstance(e, UnexpectedCharacters):
         ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
         return Diagnostic("E101", f"unexpected character {ch!r}", span)

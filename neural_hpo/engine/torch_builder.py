@@ -332,8 +332,8 @@ def build_layers(
         args = layer_args(layer)
         for _ in range(repeat_count(layer)):
             try:
-                body = builder(layer, args, shape)
                 out = _checked_output(layer, shape)
+                body = builder(layer, args, shape)
             except (RuntimeError, ValueError, AssertionError) as exc:
                 raise ValueError(
                     f"{layer.name} at line {layer.span.line + 1} cannot take input {shape}: {exc}"
