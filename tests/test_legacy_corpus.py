@@ -120,3 +120,22 @@ def test_torch_shapes_equal_the_checkers_at_every_layer(where: str, source: str)
             built = build_model(concrete)
             assert built.layer_shapes, where
             _assert_hooked_shapes(built, _inputs(built, concrete), f"{where} {net.name} #{i}")
+
+
+def test_the_legacy_resnet_example_runs_a_real_study(tmp_path: Path) -> None:
+    from neural_hpo import optimize_and_return
+
+    result = optimize_and_return(
+        str(ROOT / "examples" / "legacy_resnet.neural"),
+        n_trials=1,
+        epochs=1,
+        limit=300,
+        seed=0,
+        storage=f"sqlite:///{tmp_path / 'study.db'}",
+    )
+    assert 0.0 <= result.best_value <= 1.0
+    assert set(result.params) == {
+        "dropout_1.rate",
+        "optimizer.learning_rate",
+        "training.batch_size",
+    }

@@ -21,14 +21,17 @@ from .model import (
     Call,
     DictValue,
     HpoSpec,
+    Ident,
     Layer,
     ListValue,
     Literal,
+    MacroRef,
     Span,
     TupleValue,
     Value,
 )
 
+_ATOMS = frozenset((Literal, Ident, MacroRef))
 _OPS = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -45,6 +48,8 @@ class _Folder:
 
     def value(self, v: Value) -> Value:
         """``v`` with its expressions folded (the same object where there is none)."""
+        if type(v) in _ATOMS:
+            return v
         if isinstance(v, BinOp):
             return self.binop(v)
         if isinstance(v, TupleValue):

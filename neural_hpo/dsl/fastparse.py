@@ -108,6 +108,8 @@ _STATEMENT_WORDS = frozenset(("training", "train", "execution", "execute", "laye
 _BLOCK_WORDS = frozenset(("training", "train", "execution", "execute"))
 _ARG_SEPARATORS = frozenset((":", "="))
 _VALUE_SUFFIXES = {"->": "activation", "*": "repeat", "@": "device"}
+#: token kinds after a value that may continue it as arithmetic
+_MAYBE_OPERATOR = frozenset(("+", "-", "*", "/", "NUMBER"))
 _TOP_WORDS = ("network", "define")
 _T = TypeVar("_T")
 
@@ -402,14 +404,17 @@ class _Parser:
         """Terms joined by ``+``/``-``; a signed number after a term is the operator and a
         number, as lark's contextual lexer reads it there."""
         first = self.i
-        left = self._term()
+        left = self._value()
+        if self.kinds[self.i] not in _MAYBE_OPERATOR:  # the common case: no arithmetic
+            return left
+        left = self._term_rest(first, left)
         while (op := self._operator("+-")) is not None:
-            left = make_binop(op, left, self._term(), self._span(first, self.i - 1))
+            right = self._term_rest(self.i, self._value())
+            left = make_binop(op, left, right, self._span(first, self.i - 1))
         return left
 
-    def _term(self) -> Value:
-        first = self.i
-        left = self._value()
+    def _term_rest(self, first: int, left: Value) -> Value:
+        """``left`` and the factors joined to it by ``*``/``/``."""
         while (op := self._operator("*/")) is not None:
             left = make_binop(op, left, self._value(), self._span(first, self.i - 1))
         return left
