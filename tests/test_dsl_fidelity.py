@@ -271,3 +271,12 @@ def test_embedding_takes_token_ids() -> None:
     assert _found(src) == [("E402", span_tuple(src, "Embedding"))]
     d = analyze(src).diagnostics[0]
     assert "token ids" in d.message and "input: (128,)" in (d.hint or "")
+
+
+def test_the_convert_action_sees_the_legacy_forms() -> None:
+    from neural_hpo_server.code_actions import is_legacy
+
+    block = wrap('Dense(units: 2)\noptimizer: "Adam" { learning_rate: 0.01 }', input_shape="(4,)")
+    call = wrap("Dense(units: 2)\noptimizer: adam(learning_rate: 0.01)", input_shape="(4,)")
+    assert is_legacy(parse(block).file) and not is_legacy(parse(call).file)
+    assert is_legacy(parse(_legacy("(None, 4)", "Dense(2)")).file)
