@@ -48,6 +48,7 @@ def test_a_legacy_leading_none_is_the_batch_axis_dropped_with_a_warning() -> Non
 def test_in_a_canonical_network_none_stays_a_free_axis() -> None:
     src = wrap("Conv2D(filters: 8, kernel_size: 3)", input_shape="(None, 28, 28, 1)")
     assert _found(src) == [("E402", span_tuple(src, "Conv2D"))]
+    assert "drop the leading None" in (analyze(src).diagnostics[0].hint or "")
     free = wrap("LSTM(units: 4)\nDense(units: 2)", input_shape="(None, 3)")
     assert _found(free) == []
     assert input_shape(load_network(free).network) == (None, 3)

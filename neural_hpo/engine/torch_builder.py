@@ -255,19 +255,23 @@ def _transformer(layer: Layer, a: dict[str, Any], shape: Shape) -> nn.Module:
         return nn.TransformerEncoderLayer(
             features, a["num_heads"], a["ff_dim"], a["dropout"], batch_first=True
         )
-    ff, ff_shape, _ = build_layers(layer.sublayers, (features,))[:3]
+    ff, ff_shape, _, inner = build_layers(layer.sublayers, (features,))
     if ff_shape != (features,):
         raise ValueError(
             f"the sub-layer block must keep the feature size {features}, not {ff_shape}"
         )
-    return EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
+    block = EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
+    block.inner_shapes = inner  # per position, as the checker propagates the block
+    return block
 
 
 def _residual(layer: Layer, shape: Shape) -> nn.Module:
-    block, out, _ = build_layers(layer.sublayers or [], shape)[:3]
+    block, out, _, inner = build_layers(layer.sublayers or [], shape)
     if out != shape:
         raise ValueError(f"the block must keep the shape {shape}, not {out}")
-    return Residual(nn.Sequential(*block))
+    residual = Residual(nn.Sequential(*block))
+    residual.inner_shapes = inner
+    return residual
 
 
 #: catalog layer name -> builder(layer, args, input shape) -> module (None: activation only)
@@ -320,7 +324,8 @@ def build_layers(
 
     Returns the modules, the output shape, the last layer's activation name (None when the
     last layer has none), which the loss may fold in, and each layer's module with the output
-    shape the checker gave it (what the shape-equality test holds torch to).
+    shape the checker gave it (what the shape-equality test holds torch to), the layers of
+    sub-layer blocks included (a block module lists them as ``inner_shapes``).
     """
     modules: list[nn.Module] = []
     shapes: list[tuple[nn.Module, Shape]] = []
@@ -342,6 +347,7 @@ def build_layers(
             if body is not None:
                 modules.append(body)
                 shapes.append((body, shape))
+                shapes.extend(getattr(body, "inner_shapes", ()))
             last_activation = args.get("activation")
             if last_activation is not None:
                 modules.append(activation_module(last_activation))

@@ -128,10 +128,13 @@ def layer_output(
                 "declare the sequence length as the input, e.g. input: (128,)",
                 named=True,
             )
+        hint = _rank_hint(layer.name, len(shape))
+        if shape[0] is None and len(shape) - 1 in spec.input_ranks:
+            hint = "input leaves out the batch axis: drop the leading None"
         raise ShapeError(
             "E402",
             f"{layer.name} takes a {ranks} input, got {_shape_text(shape)}",
-            _rank_hint(layer.name, len(shape)),
+            hint,
             named=True,
         )
     if layer.name in _SIZED_BY_FEATURES and shape and shape[-1] is None:
