@@ -116,6 +116,7 @@ EVERY_LAYER = {
     "Reshape": ("Reshape((2, 2))", "(4,)"),
     "MultiHeadAttention": ("MultiHeadAttention(num_heads: 2)", "(5, 8)"),
     "TransformerEncoder": ("TransformerEncoder(num_heads: 2, ff_dim: 16)", "(5, 8)"),
+    "ResidualConnection": ("ResidualConnection { Dense(4) -> relu }", "(4,)"),
 }
 
 

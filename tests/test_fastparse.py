@@ -105,6 +105,25 @@ KEYWORD_CORNERS = [
     "network N { x: 1 } network2 { }",
     "network N { Dense(units: 10) }\x0b",
     'network N {\r\n\tDense(2)\x0c\r\n  x: "\u00e9\\"\u4e2d" y: \'\u00e9\' }\r\n',
+    # arithmetic: lark's contextual lexer reads a sign after an operand as the operator
+    "network N { Dense(2 -1, 2 - -1, 2-1, 2+1, +2 +.5e1, 3 * -2, (1 + 2) * $a / (4 - 1)) }",
+    "network N { Dense((1), (1,), (1 + 2,), [1 - 1, step=2 * 3], f(x=1 / 2)) }",
+    "network N { x: (1 -1) y: [2 -1] }",
+    "network N { x: 1 -1 }",
+    "network N { Dense(1 +) Dense(+ 1) Dense(1 */ 2) Dense(- 1) Dense(1 - ) }",
+    "network N { Dense(4 //2\n) Dense(4 /2) Dense($a->relu) Dense(1 -> 2) }",
+    "network N { Dense(2) * 2 * 3 Dense(2 * 3) * 4 -> relu }",
+    "network N { Dense(hpo(range: [1, 2]) * 2, hpo * 2) }",
+    # block comments
+    "/* head */ network /* a */ N /* b */ { /* c\n d */ Dense(/* e */ 2 /**/) }/**/",
+    "network N { /* unterminated",
+    "network N { Dense(2) } /* open",
+    "network N { x: 1 /* a */ / 2 /*/ b */ }",
+    "network N { # /* not a block\n Dense(1) // */ x\n }",
+    # the legacy optimizer block, and a block after another setting
+    'network N { optimizer: "Adam" { learning_rate: 0.001 } loss: mse { a: 1 } }',
+    "network N { optimizer: Adam { lr: 1, train: 2 } train { } }",
+    "network N { optimizer: Adam() { } x: { } { } }",
 ]
 
 
@@ -159,7 +178,8 @@ def _assert_same(text: str) -> None:
 
 
 EXAMPLES = [p.read_text() for p in sorted(Path(__file__).parent.parent.glob("examples/*.neural"))]
-SAMPLES = [SEED, LEGACY, CANONICAL, DIALECTS, *EXAMPLES]
+CORPUS = [p.read_text() for p in sorted(Path(__file__).parent.glob("corpus/legacy/*.neural"))]
+SAMPLES = [SEED, LEGACY, CANONICAL, DIALECTS, *EXAMPLES, *CORPUS]
 #: the checker's invalid snippets: mostly valid syntax with errors of meaning
 SNIPPETS = [wrap(body) for _, body, *_ in CASES]
 

@@ -12,6 +12,7 @@ from lark import Token, Transformer, Tree, v_args
 from .diagnostics import Diagnostic
 from .model import (
     Argument,
+    BinOp,
     Block,
     Call,
     DictValue,
@@ -128,6 +129,18 @@ class _ToModel(Transformer):
     def hpo(self, meta, c):
         return interpret_hpo(c[1], _meta_span(meta), c[0].value == "HPO", self.diags)
 
+    def add(self, meta, c):
+        return make_binop("+", c[0], c[1], _meta_span(meta))
+
+    def sub(self, meta, c):
+        return make_binop("-", c[0], c[1], _meta_span(meta))
+
+    def mul(self, meta, c):
+        return make_binop("*", c[0], c[1], _meta_span(meta))
+
+    def div(self, meta, c):
+        return make_binop("/", c[0], c[1], _meta_span(meta))
+
     # ---- layers
     def activation(self, meta, c):
         return ("activation", c[0])
@@ -148,7 +161,8 @@ class _ToModel(Transformer):
 
     # ---- network body
     def setting(self, meta, c):
-        return Setting(c[0].value, c[1], _meta_span(meta), _tok_span(c[0]))
+        block = c[2] if len(c) > 2 else None
+        return make_setting(c[0].value, c[1], block, _meta_span(meta), _tok_span(c[0]), self.diags)
 
     def block(self, meta, c):
         return make_block(c[0].value, c[1].items, _meta_span(meta), _tok_span(c[0]))
@@ -207,6 +221,47 @@ def make_ident(name: str, span: Span) -> Value:
     if name == "None":
         return Literal(None, span)
     return Ident(name, span)
+
+
+def make_binop(op: str, left: Value, right: Value, span: Span) -> BinOp:
+    """``left op right``; a one-item tuple operand is a parenthesised expression."""
+    operands = [
+        v.items[0] if isinstance(v, TupleValue) and len(v.items) == 1 else v for v in (left, right)
+    ]
+    return BinOp(op, operands[0], operands[1], span)
+
+
+def make_setting(
+    name: str,
+    value: Value,
+    block: DictValue | None,
+    span: Span,
+    name_span: Span,
+    diags: list[Diagnostic],
+) -> Setting:
+    """``name: value`` or, for the legacy optimizer form ``optimizer: "Adam" { lr: 0.001 }``,
+    the call ``Adam(lr=0.001)``; another setting given a block is E123."""
+    if block is None:
+        return Setting(name, value, span, name_span)
+    opt_name = value.name if isinstance(value, Ident) else getattr(value, "value", None)
+    if name == "optimizer" and isinstance(value, (Ident, Literal)) and isinstance(opt_name, str):
+        whole = Span(
+            value.span.line,
+            value.span.col,
+            block.span.end_line,
+            block.span.end_col,
+            value.span.start,
+            block.span.end,
+        )
+        return Setting(name, Call(opt_name, block.items, whole, value.span), span, name_span)
+    diags.append(
+        Diagnostic(
+            "E123",
+            f'{name} takes no {{ ... }} block (only optimizer does: optimizer: "Adam" {{ learning_rate: 0.001 }})',
+            block.span,
+        )
+    )
+    return Setting(name, value, span, name_span)
 
 
 def make_layer(

@@ -754,6 +754,14 @@ LAYERS: dict[str, LayerSpec] = {
             sublayers=True,
             category="attention",
         ),
+        LayerSpec(
+            "ResidualConnection",
+            "x + block(x): runs its sub-layer block and adds the block's input back; the block "
+            "must keep the shape",
+            (),
+            sublayers=True,
+            category="structure",
+        ),
     )
 }
 

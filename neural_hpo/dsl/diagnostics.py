@@ -33,6 +33,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E116": (Severity.ERROR, "unknown training or execution key"),
     "E117": (Severity.ERROR, "macro misuse"),
     "E118": (Severity.ERROR, "macro defined twice"),
+    "E119": (Severity.ERROR, "arithmetic over something other than numbers"),
+    "E120": (Severity.ERROR, "division by zero"),
+    "E121": (Severity.ERROR, "inexact division into an int argument"),
+    "E122": (Severity.ERROR, "macro shadows a built-in layer"),
+    "E123": (Severity.ERROR, "block after a setting other than optimizer"),
+    "E124": (Severity.ERROR, "layer that merges several inputs"),
+    "E125": (Severity.ERROR, "several inputs"),
     # hpo domains
     "E201": (Severity.ERROR, "empty categorical"),
     "E202": (Severity.ERROR, "duplicate categorical value"),
@@ -69,6 +76,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E403": (Severity.ERROR, "reshape to a different size"),
     "E404": (Severity.ERROR, "dimension not divisible"),
     "E420": (Severity.ERROR, "sequence longer than max_len"),
+    "E410": (Severity.ERROR, "free axis where a fixed size is needed"),
+    "E411": (Severity.ERROR, "residual block changes the shape"),
     # warnings
     "W501": (Severity.WARNING, "categorical with one value"),
     "W502": (Severity.WARNING, "range so narrow it is a constant"),
@@ -80,6 +89,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W522": (Severity.WARNING, "no attention mask is applied"),
     "W523": (Severity.WARNING, "lr_schedule read as the optimizer's learning_rate"),
     "W524": (Severity.WARNING, "feed-forward argument replaced by a sub-layer block"),
+    "W510": (Severity.WARNING, "legacy batch axis dropped from input"),
 }
 
 

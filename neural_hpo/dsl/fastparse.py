@@ -19,10 +19,12 @@ from .builder import (
     _number,
     _unquote,
     interpret_hpo,
+    make_binop,
     make_block,
     make_file,
     make_ident,
     make_layer,
+    make_setting,
 )
 from .diagnostics import Diagnostic
 from .model import (
@@ -38,7 +40,6 @@ from .model import (
     Macro,
     MacroRef,
     Network,
-    Setting,
     Span,
     Statement,
     TupleValue,
@@ -58,11 +59,11 @@ TERMINALS = {
     "NUMBER": r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?",
     "STRING": r"""(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')""",
     "MACRO_REF": r"\$[A-Za-z_][A-Za-z0-9_]*",
-    "COMMENT": r"(?://[^\n]*|#[^\n]*)",
+    "COMMENT": r"(?:/\*[\s\S]*?\*/|//[^\n]*|#[^\n]*)",
     "WS": r"[ \t\f\r\n]+",
 }
 #: the grammar's literal terminals that are not words
-PUNCTUATION = ("->", "{", "}", "(", ")", "[", "]", ":", "=", ",", "*", "@")
+PUNCTUATION = ("->", "{", "}", "(", ")", "[", "]", ":", "=", ",", "*", "@", "+", "-", "/")
 
 # Whitespace and comments are skipped before each token; the empty match is the end of the text,
 # a lone character that starts no token an error.
@@ -78,7 +79,7 @@ _TOKEN_RE = re.compile(
 _KIND_BY_FIRST = {
     **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", "NAME"),
     **dict.fromkeys("0123456789", "NUMBER"),
-    **{p: p for p in PUNCTUATION if len(p) == 1},
+    **{p: p for p in PUNCTUATION if len(p) == 1 and p not in "+-"},
 }
 #: first characters that start a token only with more after them
 _KIND_IF_LONGER = {
@@ -90,7 +91,7 @@ _KIND_IF_LONGER = {
 
 def _odd_kind(text: str) -> str:
     """The kind of a token whose first character does not decide it; raises on a stray one."""
-    if text == "->":
+    if text in ("->", "+", "-"):
         return text
     if not text:
         return "END"
@@ -107,6 +108,8 @@ _STATEMENT_WORDS = frozenset(("training", "train", "execution", "execute", "laye
 _BLOCK_WORDS = frozenset(("training", "train", "execution", "execute"))
 _ARG_SEPARATORS = frozenset((":", "="))
 _VALUE_SUFFIXES = {"->": "activation", "*": "repeat", "@": "device"}
+#: token kinds after a value that may continue it as arithmetic
+_MAYBE_OPERATOR = frozenset(("+", "-", "*", "/", "NUMBER"))
 _TOP_WORDS = ("network", "define")
 _T = TypeVar("_T")
 
@@ -261,8 +264,12 @@ class _Parser:
             elif kinds[i + 1] == ":":
                 self.i = i + 2
                 value = self._value()
-                name_span = self._tok(i)
-                body.append(Setting(texts[i], value, self._span(i, self.i - 1), name_span))
+                block = None
+                if kinds[self.i] == "{":
+                    first = self.i
+                    block = DictValue(self._dict_items(), self._span(first, self.i - 1))
+                span = self._span(i, self.i - 1)
+                body.append(make_setting(texts[i], value, block, span, self._tok(i), self.diags))
             else:
                 body.append(self._layer())
 
@@ -346,7 +353,7 @@ class _Parser:
             return MacroRef(text[1:], self._tok(i))
         if kind == "(":
             self.i = i + 1
-            items = self._sequence(")", self._value)
+            items = self._sequence(")", self._expr)
             return TupleValue(items, self._span(i, self.i - 1))
         if kind == "[":
             self.i = i + 1
@@ -389,16 +396,56 @@ class _Parser:
             and self.kinds[i + 1] in _ARG_SEPARATORS
             and not _is_hpo(self.texts[i])
         ):
-            return self._named()
-        value = self._value()
+            return self._named(self._expr)
+        value = self._expr()
         return Argument(None, value, value.span)
 
-    def _named(self) -> Argument:
+    def _expr(self) -> Value:
+        """Terms joined by ``+``/``-``; a signed number after a term is the operator and a
+        number, as lark's contextual lexer reads it there."""
+        first = self.i
+        left = self._value()
+        if self.kinds[self.i] not in _MAYBE_OPERATOR:  # the common case: no arithmetic
+            return left
+        left = self._term_rest(first, left)
+        while (op := self._operator("+-")) is not None:
+            right = self._term_rest(self.i, self._value())
+            left = make_binop(op, left, right, self._span(first, self.i - 1))
+        return left
+
+    def _term_rest(self, first: int, left: Value) -> Value:
+        """``left`` and the factors joined to it by ``*``/``/``."""
+        while (op := self._operator("*/")) is not None:
+            left = make_binop(op, left, self._value(), self._span(first, self.i - 1))
+        return left
+
+    def _operator(self, ops: str) -> str | None:
+        i = self.i
+        kind = self.kinds[i]
+        if kind in ops and len(kind) == 1:
+            self.i = i + 1
+            return kind
+        sign = self.texts[i][:1]
+        if kind == "NUMBER" and sign in ops and sign in "+-":
+            self._split_sign(i)
+            self.i = i + 1
+            return sign
+        return None
+
+    def _split_sign(self, i: int) -> None:
+        """Token ``i``, a signed number, becomes the sign and the number."""
+        start = self.starts[i]
+        self.texts[i : i + 1] = [self.texts[i][0], self.texts[i][1:]]
+        self.kinds[i : i + 1] = [self.texts[i], "NUMBER"]
+        self.starts[i : i + 1] = [start, start + 1]
+        self.ends[i : i + 1] = [start + 1, self.ends[i]]
+
+    def _named(self, value: Callable[[], Value]) -> Argument:
         """``name: value`` or ``name = value``: a named argument or a dict entry."""
         i = self.i
         self.i = i + 2
-        value = self._value()
-        return Argument(self.texts[i], value, self._span(i, self.i - 1), self._tok(i))
+        v = value()
+        return Argument(self.texts[i], v, self._span(i, self.i - 1), self._tok(i))
 
     def _dict_items(self) -> list[Argument]:
         """``{ (pair | ,)* }``; a statement word right after a pair is lark's keyword there."""
@@ -420,7 +467,7 @@ class _Parser:
                 and kinds[i + 1] in _ARG_SEPARATORS
                 and not (after_pair and texts[i] in _STATEMENT_WORDS)
             ):
-                items.append(self._named())
+                items.append(self._named(self._value))
                 after_pair = True
             else:
                 raise SyntaxFallback("expected name: value")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .arguments import bind, bind_layer
 from .catalog import LAYERS, OPTIMIZERS
 from .model import (
     Argument,
+    BinOp,
     Block,
     Call,
     DictValue,
@@ -49,6 +50,7 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: words that would not read back as a bare name
 _RESERVED = {"network", "define", "layers", "training", "train", "execution", "execute"}
 _CONSTANTS = {"true", "false", "True", "False", "None"}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 
 
 def format_source(source: str) -> str:
@@ -108,6 +110,7 @@ class _Printer:
         self.macros = {m.name for m in file.macros}
         self.file_model = file
         self.lines: list[_Line] = []
+        self.network: Network | None = None  # the network being printed
 
     def emit(self, indent: int, text: str | None, start: int, end: int, **flags: bool) -> None:
         self.lines.append(_Line(indent, text, start, end, **flags))
@@ -115,6 +118,7 @@ class _Printer:
     def file(self) -> None:
         items: list[Network | Macro] = [*self.file_model.networks, *self.file_model.macros]
         for item in sorted(items, key=lambda i: i.span.start):
+            self.network = item if isinstance(item, Network) else None
             if isinstance(item, Network):
                 head = f"network {item.name}"
             else:
@@ -161,6 +165,9 @@ class _Printer:
     def setting_value(self, s: Setting) -> str:
         if s.name == "optimizer":
             return self.optimizer(s.value)
+        axes = self.network.input_axes() if s.name == "input" and self.network else None
+        if isinstance(s.value, TupleValue) and axes is not None and axes != s.value.items:
+            return self.value(replace(s.value, items=axes))  # a legacy batch axis: dropped
         return self.value(s.value, names=s.name in ("loss", "metrics"))
 
     def optimizer(self, v: Value) -> str:
@@ -237,8 +244,25 @@ class _Printer:
         if isinstance(v, DictValue):
             return "{" + self.args(v.items, ": ") + "}"
         if isinstance(v, Call):
+            if v.name == "hpo" and not v.args:  # a reported expression: as written
+                return self.source[v.span.start : v.span.end]
             return f"{v.name}({self.args(v.args, ': ')})"
+        if isinstance(v, BinOp):
+            return self.binop(v)
         return self.hpo(v, names)
+
+    def binop(self, v: BinOp) -> str:
+        """``a op b`` with the parentheses precedence needs (the right operand of ``-`` and
+        ``/`` is parenthesised at equal precedence too)."""
+        rank = _PRECEDENCE[v.op]
+        left, right = self.value(v.left), self.value(v.right)
+        if isinstance(v.left, BinOp) and _PRECEDENCE[v.left.op] < rank:
+            left = f"({left})"
+        if isinstance(v.right, BinOp) and (
+            _PRECEDENCE[v.right.op] < rank or (_PRECEDENCE[v.right.op] == rank and v.op in "-/")
+        ):
+            right = f"({right})"
+        return f"{left} {v.op} {right}"
 
     def literal(self, v: Literal, names: bool) -> str:
         x = v.value
@@ -279,6 +303,10 @@ def _braces(source: str, pos: int) -> tuple[int, int]:
         if c == "#" or source.startswith("//", i):
             j = source.find("\n", i)
             i = j if j != -1 else n
+            continue
+        if source.startswith("/*", i):
+            j = source.find("*/", i + 2)
+            i = j + 2 if j != -1 else n
             continue
         if c in "([":
             depth += 1

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .arithmetic import fold_layer, fold_value
+from .catalog import LAYERS
 from .diagnostics import Diagnostic
 from .model import (
     Argument,
+    BinOp,
     Call,
     DictValue,
     File,
@@ -23,6 +26,7 @@ from .model import (
     Literal,
     Macro,
     MacroRef,
+    Setting,
     TupleValue,
     Value,
 )
@@ -38,6 +42,14 @@ def expand_macros(file: File, diags: list[Diagnostic]) -> None:
             diags.append(Diagnostic("E118", f"macro {m.name} is defined twice", m.name_span))
         else:
             macros[m.name] = m
+        if m.name in LAYERS:
+            diags.append(
+                Diagnostic(
+                    "E122",
+                    f"macro {m.name} shadows the built-in layer {m.name}: give it another name",
+                    m.name_span,
+                )
+            )
     for m in file.macros:
         _check_refs(m, diags)
         diags.extend(
@@ -46,7 +58,11 @@ def expand_macros(file: File, diags: list[Diagnostic]) -> None:
             if not isinstance(s, (Layer, LayersMarker))
         )
     for net in file.networks:
-        net.layers = _expand([s for s in net.body if isinstance(s, Layer)], macros, diags, ())
+        layers = _expand([s for s in net.body if isinstance(s, Layer)], macros, diags, ())
+        net.layers = [fold_layer(layer, diags) for layer in layers]
+        for s in net.body:
+            if isinstance(s, Setting):
+                s.value = fold_value(s.value, diags)
 
 
 def _expand(
@@ -185,6 +201,9 @@ def _refs(v: Value):
         for c in (*v.choices, v.low, v.high, v.step):
             if c is not None:
                 yield from _refs(c)
+    elif isinstance(v, BinOp):
+        yield from _refs(v.left)
+        yield from _refs(v.right)
 
 
 def _instantiate(layer: Layer, b: dict[str, Value]) -> Layer:
@@ -218,6 +237,8 @@ def _sub(v: Value | None, b: dict[str, Value]) -> Value | None:
         return replace(v, items=[_sub_arg(a, b) for a in v.items])
     if isinstance(v, Call):
         return replace(v, args=[_sub_arg(a, b) for a in v.args])
+    if isinstance(v, BinOp):
+        return replace(v, left=_sub(v.left, b), right=_sub(v.right, b))
     if isinstance(v, HpoSpec):
         return replace(
             v,

@@ -129,6 +129,17 @@ class Call:
     name_span: Span = NO_SPAN
 
 
+@dataclass(slots=True)
+class BinOp:
+    """``left op right`` (``op`` one of ``+ - * /``) in an argument; folded to a number when
+    macros are expanded."""
+
+    op: str
+    left: Value
+    right: Value
+    span: Span = NO_SPAN
+
+
 HpoKind = _Lit["categorical", "range", "log_range"]
 
 
@@ -151,7 +162,7 @@ class HpoSpec:
     legacy: bool = False
 
 
-Value = Literal | Ident | MacroRef | TupleValue | ListValue | DictValue | Call | HpoSpec
+Value = Literal | Ident | MacroRef | TupleValue | ListValue | DictValue | Call | HpoSpec | BinOp
 
 
 @dataclass(slots=True)
@@ -246,9 +257,29 @@ class Network:
         """The entries of every ``training``/``execution`` block, in order."""
         return [a for s in self.body if isinstance(s, Block) and s.kind == kind for a in s.items]
 
+    @property
+    def is_legacy(self) -> bool:
+        """Whether the network is written in the legacy ``layers:`` form."""
+        return any(isinstance(s, LayersMarker) for s in self.body)
+
+    def input_axes(self) -> list[Value] | None:
+        """The axes of ``input:`` as written, without the batch axis of a legacy network (a
+        leading ``None`` followed by at least one axis); None when input is not a tuple."""
+        s = self.setting("input")
+        if s is None or not isinstance(s.value, TupleValue):
+            return None
+        items = s.value.items
+        if self.is_legacy and len(items) > 1 and _is_none(items[0]):
+            return items[1:]
+        return items
+
     def training(self, key: str) -> Argument | None:
         """The ``training``/``train`` entry ``key``."""
         return next((a for a in self.block_items("training") if a.name == key), None)
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, Literal) and v.value is None
 
 
 @dataclass(slots=True)

@@ -107,8 +107,10 @@ def parse(
 
 #: a brace, or the start of what can hold one that is not one: a string or a comment
 _BRACE_OR_QUOTE = re.compile(r"[{}\"'#/]")
-#: strings and comments as the grammar's terminals read them (group 1: the comment marker)
-_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(#|//)[^\n]*')
+#: strings and comments as the grammar's terminals read them (group 1: a comment)
+_COMMENT_RE = re.compile(
+    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|((?:#|//)[^\n]*|/\*[\s\S]*?\*/)'
+)
 
 
 def split_items(source: str) -> list[tuple[int, int]]:
@@ -263,6 +265,8 @@ def _error_span(e: UnexpectedInput, source: str) -> Span:
 
 def _syntax_diagnostic(e: UnexpectedInput, source: str) -> Diagnostic:
     span = _error_span(e, source)
+    if source.startswith("/*", span.start):
+        return Diagnostic("E101", "a /* comment that is never closed (no */ after it)", span)
     if isinstance(e, UnexpectedCharacters):
         ch = source[e.pos_in_stream] if e.pos_in_stream < len(source) else ""
         return Diagnostic("E101", f"unexpected character {ch!r}", span)

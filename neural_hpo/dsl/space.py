@@ -597,7 +597,9 @@ def materialize(
             body.append(
                 Block(s.kind, s.keyword, [m.arg(a) for a in s.items], s.span, s.keyword_span)
             )
-        elif isinstance(s, (Layer, LayersMarker)) and not placed:
+        elif isinstance(s, LayersMarker):
+            body.append(s)  # kept: it makes a legacy input's leading None the batch axis
+        elif isinstance(s, Layer) and not placed:
             body.extend(layers)
             placed = True
     return Network(network.name, body, layers, network.span, network.name_span)

@@ -7,8 +7,11 @@ Tensors stay channels-last between layers, as shapes are written (``input: (28, 
 height, width, channels); convolution, pooling and batch normalization move channels first
 inside themselves. ``Dense``/``Output`` flatten a multi-dimensional input (a language rule, see
 the catalog), ``padding: same`` gives ceil(L / stride) with explicit padding, pooling strides
-default to the pool size. Shapes are inferred by running each layer once on zeros. Per-layer
-device placement (``@ "cuda:0"``) is not honoured: the whole model runs on the trial's device.
+default to the pool size. Each module is sized by the shape the checker computes for its input
+(``checks.shapes.layer_output``), never by running it on a guessed size: a free axis (``None``)
+stays free, and one reaching a layer that needs a fixed size is the checker's located error.
+Per-layer device placement (``@ "cuda:0"``) is not honoured: the whole model runs on the trial's
+device.
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from neural_hpo.dsl.catalog import ACTIVATIONS
+from neural_hpo.dsl.checks.shapes import ShapeError, layer_output
+from neural_hpo.dsl.diagnostics import Diagnostic
+from neural_hpo.dsl.intervals import Interval
 from neural_hpo.dsl.model import Layer, Network
+from neural_hpo.dsl.space import SearchSpace
 
 from .losses import LossHead, make_loss
 from .values import input_shape, layer_args, loss_name, repeat_count
 
-Shape = tuple[int, ...]
+Shape = tuple[int | None, ...]
 
 #: catalog activation name -> torch module factory
 _ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -48,9 +55,6 @@ _ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "linear": nn.Identity,
     "none": nn.Identity,
 }
-
-#: length a free axis (``None`` in ``input``) takes when shapes are probed
-PROBE_LENGTH = 8
 
 
 def activation_module(name: str) -> nn.Module:
@@ -160,6 +164,17 @@ def _sinusoids(length: int, features: int) -> torch.Tensor:
     table[:, 0::2] = torch.sin(position * rate)
     table[:, 1::2] = torch.cos(position * rate)[:, : features // 2]
     return table
+
+
+class Residual(nn.Module):
+    """``x + block(x)`` (``ResidualConnection { ... }``)."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
 
 
 class Recurrent(nn.Module):
@@ -332,12 +347,23 @@ def _encoder_layer(layer: Layer, a: dict[str, Any], features: int) -> nn.Module:
             activation=act if act in ("relu", "gelu") else activation_module(act),
             batch_first=True,
         )
-    ff, ff_shape, _ = build_layers(layer.sublayers, (features,))
+    ff, ff_shape, _, inner = build_layers(layer.sublayers, (features,))
     if ff_shape != (features,):
         raise ValueError(
             f"the sub-layer block must keep the feature size {features}, not {ff_shape}"
         )
-    return EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
+    block = EncoderBlock(features, a["num_heads"], a["dropout"], nn.Sequential(*ff))
+    block.inner_shapes = inner  # per position, as the checker propagates the block
+    return block
+
+
+def _residual(layer: Layer, shape: Shape) -> nn.Module:
+    block, out, _, inner = build_layers(layer.sublayers or [], shape)
+    if out != shape:
+        raise ValueError(f"the block must keep the shape {shape}, not {out}")
+    residual = Residual(nn.Sequential(*block))
+    residual.inner_shapes = inner
+    return residual
 
 
 #: catalog layer name -> builder(layer, args, input shape) -> module (None: activation only)
@@ -371,28 +397,37 @@ _BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]]
     "Reshape": lambda _, a, s: Reshape(a["target_shape"]),
     "MultiHeadAttention": lambda _, a, s: _attention(a, s),
     "TransformerEncoder": _transformer,
+    "ResidualConnection": lambda layer, a, s: _residual(layer, s),
 }
 
 
-def _probe(module: nn.Module, shape: Shape, dtype: torch.dtype) -> Shape:
-    """The output shape of ``module`` on one sample of ``shape``, found by running it."""
-    was_training = module.training
-    module.eval()
-    with torch.no_grad():
-        out = module(torch.zeros((1, *shape), dtype=dtype))
-    module.train(was_training)
-    return tuple(out.shape[1:])
+def _checked_output(layer: Layer, shape: Shape) -> Shape:
+    """The checker's output shape of one copy of ``layer``; its error, if any, as ValueError."""
+    found: list[Diagnostic] = []
+    dsl_shape = [None if d is None else Interval.point(d) for d in shape]
+    try:
+        out = layer_output(layer, dsl_shape, SearchSpace(""), found)
+    except ShapeError as exc:
+        raise ValueError(str(exc)) from exc
+    if found:
+        raise ValueError(found[0].message)
+    if out is None:
+        raise ValueError("its output shape is not known")
+    return tuple(None if a is None else int(a.lo) for a in out)
 
 
 def build_layers(
-    layers: Sequence[Layer], shape: Shape, dtype: torch.dtype = torch.float32
-) -> tuple[list[nn.Module], Shape, str | None]:
+    layers: Sequence[Layer], shape: Shape
+) -> tuple[list[nn.Module], Shape, str | None, list[tuple[nn.Module, Shape]]]:
     """Modules for ``layers`` (repetitions expanded) from input ``shape``.
 
-    Returns the modules, the output shape and the last layer's activation name (None when the
-    last layer has none), which the loss may fold in.
+    Returns the modules, the output shape, the last layer's activation name (None when the
+    last layer has none), which the loss may fold in, and each layer's module with the output
+    shape the checker gave it (what the shape-equality test holds torch to), the layers of
+    sub-layer blocks included (a block module lists them as ``inner_shapes``).
     """
     modules: list[nn.Module] = []
+    shapes: list[tuple[nn.Module, Shape]] = []
     last_activation: str | None = None
     for layer in layers:
         builder = _BUILDERS.get(layer.name)
@@ -401,19 +436,21 @@ def build_layers(
         args = layer_args(layer)
         for _ in range(repeat_count(layer)):
             try:
+                out = _checked_output(layer, shape)
                 body = builder(layer, args, shape)
-                if body is not None:
-                    shape = _probe(body, shape, dtype)
-                    modules.append(body)
-                    dtype = torch.float32
             except (RuntimeError, ValueError, AssertionError) as exc:
                 raise ValueError(
                     f"{layer.name} at line {layer.span.line + 1} cannot take input {shape}: {exc}"
                 ) from exc
+            shape = out
+            if body is not None:
+                modules.append(body)
+                shapes.append((body, shape))
+                shapes.extend(getattr(body, "inner_shapes", ()))
             last_activation = args.get("activation")
             if last_activation is not None:
                 modules.append(activation_module(last_activation))
-    return modules, shape, last_activation
+    return modules, shape, last_activation, shapes
 
 
 @dataclass
@@ -424,6 +461,7 @@ class BuiltModel:
     head: LossHead
     input_shape: Shape
     output_shape: Shape
+    layer_shapes: list[tuple[nn.Module, Shape]]
 
     def parameter_count(self) -> int:
         """Trainable parameters."""
@@ -438,12 +476,9 @@ class BuiltModel:
 def build_model(network: Network) -> BuiltModel:
     """The torch model of a materialized network; a final softmax/sigmoid that the loss takes
     on logits is folded into the loss (the module then outputs logits)."""
-    declared = input_shape(network)
-    shape = tuple(PROBE_LENGTH if d is None else d for d in declared)
-    first = network.layers[0].name if network.layers else None
-    dtype = torch.long if first == "Embedding" else torch.float32
-    modules, out_shape, last_activation = build_layers(network.layers, shape, dtype)
+    shape = input_shape(network)
+    modules, out_shape, last_activation, shapes = build_layers(network.layers, shape)
     head = make_loss(loss_name(network), last_activation)
     if head.folded:
         modules.pop()
-    return BuiltModel(nn.Sequential(*modules), head, shape, out_shape)
+    return BuiltModel(nn.Sequential(*modules), head, shape, out_shape, shapes)

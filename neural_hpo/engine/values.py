@@ -73,12 +73,11 @@ def repeat_count(layer: Layer) -> int:
 
 
 def input_shape(network: Network) -> tuple[int | None, ...]:
-    """The declared ``input:`` shape (channels last)."""
-    setting = network.setting("input")
-    if setting is None:
+    """The declared ``input:`` shape (channels last; a legacy batch axis dropped)."""
+    axes = network.input_axes()
+    if axes is None:
         raise ValueError(f"network {network.name} declares no input shape")
-    shape = to_python(setting.value)
-    return tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    return tuple(to_python(a) for a in axes)
 
 
 def training_value(network: Network, key: str) -> Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from neural_hpo.dsl.model import Block, LayersMarker
+from neural_hpo.dsl.model import Block, Call, LayersMarker, Setting
 
 from .edits import fix_edit, fix_to_best, narrow_edit, workspace_edit
 from .hover import LOW_IMPORTANCE
@@ -102,7 +102,19 @@ def is_legacy(file: File) -> bool:
                 isinstance(s, Block) and s.keyword not in ("training", "execution")
             ):
                 return True
+            if _optimizer_block(s, file.source):
+                return True
     return any(spec.legacy for body in (*file.networks, *file.macros) for spec in hpo_specs(body))
+
+
+def _optimizer_block(s: object, source: str) -> bool:
+    """``optimizer: "Adam" { ... }``: the legacy form, read as a call that ends with ``}``."""
+    return (
+        isinstance(s, Setting)
+        and s.name == "optimizer"
+        and isinstance(s.value, Call)
+        and source[s.value.span.end - 1 : s.value.span.end] == "}"
+    )
 
 
 def convert_legacy(ls: NeuralServer, uri: str, snap: Snapshot) -> list[lsp.CodeAction]:

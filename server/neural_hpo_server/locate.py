@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from neural_hpo.dsl.model import (
     Argument,
+    BinOp,
     Block,
     Call,
     DictValue,
@@ -131,6 +132,9 @@ def _value(v: Value, offset: int, found: Found) -> None:
     elif isinstance(v, TupleValue):
         for item in v.items:
             _value(item, offset, found)
+    elif isinstance(v, BinOp):
+        _value(v.left, offset, found)
+        _value(v.right, offset, found)
     elif isinstance(v, (ListValue, DictValue)):
         for a in v.items:
             _value(a.value, offset, found)
@@ -163,6 +167,9 @@ def hpo_specs(network: Network | Macro) -> list[HpoSpec]:
         elif isinstance(v, TupleValue):
             for item in v.items:
                 visit(item)
+        elif isinstance(v, BinOp):
+            visit(v.left)
+            visit(v.right)
         elif isinstance(v, (ListValue, DictValue)):
             for a in v.items:
                 visit(a.value)

@@ -10,6 +10,7 @@ from lsprotocol import types as lsp
 from neural_hpo.dsl.catalog import LAYERS
 from neural_hpo.dsl.model import (
     Argument,
+    BinOp,
     Block,
     Call,
     DictValue,
@@ -77,6 +78,9 @@ def _collect(file) -> list[tuple[int, int, int]]:
                 value(x)
         elif isinstance(v, (ListValue, DictValue)):
             args(v.items)
+        elif isinstance(v, BinOp):
+            value(v.left)
+            value(v.right)
 
     def args(items: list[Argument], kind: str = "parameter") -> None:
         for a in items:

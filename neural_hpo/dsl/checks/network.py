@@ -43,6 +43,8 @@ from ..model import (
 from ..space import SearchSpace, hpo_specs
 from .values import check_value
 
+#: layers that merge several inputs, which a chain of layers cannot feed
+_MERGE_LAYERS = frozenset(("Add", "Concatenate", "Multiply", "Average", "Subtract"))
 _ACTIVATION = ArgSpec("activation", "activation", "activation applied after the layer", None)
 _REPEAT = ArgSpec("repeat", "int", "how many copies of the layer", 1, low=1)
 
@@ -51,6 +53,7 @@ def check_network(net: Network, space: SearchSpace) -> list[Diagnostic]:
     """Every name, argument and setting problem of ``net``."""
     out: list[Diagnostic] = []
     out += _check_settings(net, space)
+    out += _batch_axis(net)
     out += _check_blocks(net, space)
     if not net.layers:
         out.append(Diagnostic("E113", f"network {net.name} has no layers", net.name_span))
@@ -64,6 +67,15 @@ def check_network(net: Network, space: SearchSpace) -> list[Diagnostic]:
 
 def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
     spec = LAYERS.get(layer.name)
+    if spec is None and layer.name in _MERGE_LAYERS:
+        return [
+            Diagnostic(
+                "E124",
+                f"{layer.name} needs two inputs, and a network is one chain of layers",
+                layer.name_span,
+                hint="for x + block(x) write ResidualConnection { ...layers of the block... }",
+            )
+        ]
     if spec is None:
         return [
             Diagnostic(
@@ -179,9 +191,37 @@ def _check_settings(net: Network, space: SearchSpace) -> list[Diagnostic]:
     return out
 
 
+def _batch_axis(net: Network) -> list[Diagnostic]:
+    """W510 where a legacy network writes the batch axis (a leading None), which is dropped."""
+    s, axes = net.setting("input"), net.input_axes()
+    if s is None or not isinstance(s.value, TupleValue) or axes is None or axes == s.value.items:
+        return []
+    shown = "(" + ", ".join(_axis_text(a) for a in axes) + ("," if len(axes) == 1 else "") + ")"
+    return [
+        Diagnostic(
+            "W510",
+            f"the leading None is the batch axis (legacy form): dropped, the input is {shown}",
+            s.value.items[0].span,
+        )
+    ]
+
+
+def _axis_text(v: Value) -> str:
+    return str(v.value) if isinstance(v, Literal) else "?"
+
+
 def _check_input(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic]:
     for _, spec in hpo_specs(s.value, "input"):
         return [_not_tunable(spec, "the input shape")]
+    if isinstance(s.value, DictValue):
+        return [
+            Diagnostic(
+                "E125",
+                "several inputs are not supported: a network takes one input shape",
+                s.value.span,
+                hint="write one shape, e.g. input: (28, 28, 1)",
+            )
+        ]
     if not isinstance(s.value, TupleValue) or not s.value.items:
         return [Diagnostic("E115", "input takes a shape such as (28, 28, 1)", s.value.span)]
     out = []

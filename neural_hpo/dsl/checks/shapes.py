@@ -24,9 +24,25 @@ Shape = list[Interval | None]
 class ShapeError(Exception):
     """A layer cannot take its input at some corner of the space."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, hint: str | None = None, named: bool = False):
         super().__init__(message)
-        self.code = code
+        self.code, self.hint, self.named = code, hint, named  # named: the message names the layer
+
+
+#: layers whose weights are sized by the last axis of their input, which must then be fixed
+_SIZED_BY_FEATURES = frozenset(
+    (
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "BatchNormalization",
+        "LayerNormalization",
+        "LSTM",
+        "GRU",
+        "MultiHeadAttention",
+        "TransformerEncoder",
+    )
+)
 
 
 def check_shapes(net: Network, space: SearchSpace) -> list[Diagnostic]:
@@ -41,12 +57,13 @@ def check_shapes(net: Network, space: SearchSpace) -> list[Diagnostic]:
 
 
 def input_shape(net: Network) -> Shape | None:
-    """The declared ``input`` as intervals (None when absent or invalid: reported elsewhere)."""
-    s = net.setting("input")
-    if s is None or not isinstance(s.value, TupleValue) or not s.value.items:
+    """The declared ``input`` as intervals, a legacy batch axis dropped (None when absent or
+    invalid: reported elsewhere)."""
+    axes = net.input_axes()
+    if not axes:
         return None
     shape: Shape = []
-    for item in s.value.items:
+    for item in axes:
         if not isinstance(item, Literal):
             return None
         v = item.value
@@ -71,41 +88,66 @@ def propagate(
 
 
 def _through(layer: Layer, shape: Shape, space: SearchSpace, out: list[Diagnostic]) -> Shape | None:
-    rule = _RULES.get(layer.name)
-    if rule is None or layer.name not in LAYERS:
+    if _RULES.get(layer.name) is None or layer.name not in LAYERS:
         return None  # unknown layer: reported by the name checks
-    span = layer.origin or layer.name_span
-    spec = LAYERS[layer.name]
-    if spec.input_ranks is not None and len(shape) not in spec.input_ranks:
-        ranks = " or ".join(f"{r}-D" for r in spec.input_ranks)
-        out.append(
-            Diagnostic(
-                "E402",
-                f"{layer.name} takes a {ranks} input, got {_shape_text(shape)}",
-                span,
-                hint=_rank_hint(layer.name, len(shape)),
-            )
-        )
-        return None
     counts = _repeat_counts(layer, space)
     if counts is None:
         return None
-    args = {k: a.value for k, a in bind_layer(layer, spec).values.items()}
     results: list[Shape] = []
     for n in counts:
         s: Shape | None = shape
         try:
             for _ in range(n):
-                s = rule(layer, args, s, space, out)
+                s = layer_output(layer, s, space, out)
                 if s is None:
                     break
         except ShapeError as e:
-            out.append(Diagnostic(e.code, f"{layer.name}: {e}", span))
+            message = str(e) if e.named else f"{layer.name}: {e}"
+            out.append(Diagnostic(e.code, message, layer.origin or layer.name_span, hint=e.hint))
             return None
         if s is None:
             return None
         results.append(s)
     return _union_shapes(results)
+
+
+def layer_output(
+    layer: Layer, shape: Shape, space: SearchSpace, out: list[Diagnostic]
+) -> Shape | None:
+    """The shape after one copy of a catalog ``layer`` (None: not known here, or an error
+    already in ``out``); raises ShapeError where the layer cannot take ``shape``. The torch
+    builder sizes its modules by this, so what is checked is what is built."""
+    spec = LAYERS[layer.name]
+    if spec.input_ranks is not None and len(shape) not in spec.input_ranks:
+        ranks = " or ".join(f"{r}-D" for r in spec.input_ranks)
+        if layer.name == "Embedding":
+            raise ShapeError(
+                "E402",
+                f"Embedding takes token ids: one sequence of ids per sample (a 1-D input), "
+                f"got {_shape_text(shape)}",
+                "declare the sequence length as the input, e.g. input: (128,)",
+                named=True,
+            )
+        hint = _rank_hint(layer.name, len(shape))
+        if shape[0] is None and len(shape) - 1 in spec.input_ranks:
+            hint = "input leaves out the batch axis: drop the leading None"
+        raise ShapeError(
+            "E402",
+            f"{layer.name} takes a {ranks} input, got {_shape_text(shape)}",
+            hint,
+            named=True,
+        )
+    if layer.name in _SIZED_BY_FEATURES and shape and shape[-1] is None:
+        raise ShapeError("E410", _free_message(shape, "its last axis sizes its weights"))
+    args = {k: a.value for k, a in bind_layer(layer, spec).values.items()}
+    return _RULES[layer.name](layer, args, shape, space, out)
+
+
+def _free_message(shape: Shape, why: str) -> str:
+    return (
+        f"its input {_shape_text(shape)} has a free axis (None) and {why}: give that axis "
+        "a size in input"
+    )
 
 
 def _repeat_counts(layer: Layer, space: SearchSpace) -> list[int] | None:
@@ -175,10 +217,9 @@ def _flatten(layer, args, shape, space, out):
 
 
 def _dense(layer, args, shape, space, out):
-    if len(shape) > 1 and _flat(shape) is None:
-        raise ShapeError(
-            "E402", f"flattens its input {_shape_text(shape)}, which has a free axis (None)"
-        )
+    if _flat(shape) is None:
+        why = "it flattens it into its weights" if len(shape) > 1 else "it sizes its weights"
+        raise ShapeError("E410", _free_message(shape, why))
     units = interval(args.get("units"), space)
     return [units] if units is not None else None
 
@@ -359,6 +400,40 @@ def _attention(layer, args, shape, space, out):
     return shape
 
 
+def _residual(layer, args, shape, space, out):
+    """``x + block(x)``: the block must give back the shape it was given, at every corner."""
+    inner = propagate(layer.sublayers or [], shape, space, out)
+    if inner is None:
+        return None
+    if len(inner) != len(shape):
+        raise ShapeError(
+            "E411",
+            f"the block turns {_shape_text(shape)} into {_shape_text(inner)}; "
+            "x + block(x) needs the same shape",
+        )
+    for i, (a, b) in enumerate(zip(shape, inner)):
+        if a == b or (a is None and b is None):
+            continue
+        if a is not None and b is not None and (a.lo, a.hi) == (b.lo, b.hi) and a.fixed:
+            continue
+        where = _mismatch_corner(a, b)
+        raise ShapeError(
+            "E411",
+            f"the block changes axis {i + 1} of {_shape_text(shape)} to {_shape_text(inner)} "
+            f"{where}; x + block(x) needs the same shape",
+        )
+    return shape
+
+
+def _mismatch_corner(a: Interval | None, b: Interval | None) -> str:
+    """The corner where the block's output axis ``b`` differs from its input axis ``a``."""
+    if a is None or b is None:
+        return "for every setting"
+    if a.fixed:
+        return corner_text(b.lo_w if b.lo != a.lo else b.hi_w)
+    return corner_text(merge(a.lo_w, b.hi_w) if b.hi != a.lo else merge(a.hi_w, b.lo_w))
+
+
 _RULES: dict[str, Rule] = {
     "Dense": _dense,
     "Output": _dense,
@@ -385,6 +460,7 @@ _RULES: dict[str, Rule] = {
     "Reshape": _reshape,
     "MultiHeadAttention": _attention,
     "TransformerEncoder": _attention,
+    "ResidualConnection": _residual,
 }
 
 #: the layers the shape rules know, for a test that keeps them in step with the catalog
