@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, SAMPLERS
+from neural_hpo.storage import STORAGE_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pruner", choices=("median", "hyperband"), help="implies --pruning")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--study", help="study name (default: network name + source hash)")
-    p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")
+    p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument(
         "--dataset", default="digits", help="digits, MNIST, FashionMNIST, CIFAR10, .npz/.csv"
     )
