@@ -59,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ray.add_argument("--ray-gpus", type=float, default=0, help="GPUs per trial")
     ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
     ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
+    ray.add_argument(
+        "--ray-retries", type=int, default=2, help="retries of a trial whose node died (default 2)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -133,6 +136,7 @@ def ray_options(args: argparse.Namespace) -> Any:
         gpus_per_trial=args.ray_gpus,
         storage_path=args.ray_dir,
         resume=args.ray_resume,
+        max_failures=args.ray_retries,
     )
 
 

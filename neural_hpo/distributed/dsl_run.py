@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from typing import Any
 
 import optuna
@@ -107,9 +108,13 @@ def run_on_ray(
             time_budget_s=timeout,
             max_concurrent_trials=options.max_concurrent_trials,
             verbose=0,
+            max_failures=options.max_failures,
         )
-        with contextlib.redirect_stdout(sys.stderr):  # stdout may carry JSON events
-            experiment.run(resume=options.resume)
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            # a retried or restored trial reports its epochs again to OptunaSearch's own
+            # in-memory study, which keeps the first value and warns once per epoch
+            warnings.filterwarnings("ignore", "The reported value is ignored", UserWarning)
+            experiment.run(resume=options.resume)  # stdout may carry JSON events
 
 
 def most_epochs(loaded: LoadedNetwork, epochs: int | None) -> int:
