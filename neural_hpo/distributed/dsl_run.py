@@ -152,6 +152,10 @@ def ray_arguments_problem(
         )
     if objective_fn is not None:
         return "objective_fn replaces an Optuna objective; Ray trials train the DSL network"
+    if options.max_failures < 0:
+        return (
+            f"RayOptions.max_failures (--ray-retries) must be 0 or more, not {options.max_failures}"
+        )
     if n_objectives > 1:
         return "Ray runs optimize one metric (its schedulers compare one value)"
     if pruner != "none" and options.scheduler not in ("asha", "hyperband"):
