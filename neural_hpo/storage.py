@@ -1,11 +1,14 @@
 """Where studies live: one Optuna storage, by default SQLite under ``.neural-hpo/``.
 
 The storage is the single source of truth: the engine writes trials there, and the CLI, the
-report, importance caching and the language server read them back from it.
+report, importance caching and the language server read them back from it. An RDB URL
+(``postgresql://user@host/db``) lets several machines share one study; ``NEURAL_HPO_STORAGE``
+sets that URL for every command, the library and the language server alike.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +17,15 @@ if TYPE_CHECKING:  # optuna loads on first use: the language server reads these 
 
 STORAGE_DIR = ".neural-hpo"
 STORAGE_FILE = "studies.db"
+#: the environment variable holding the default storage URL (else the SQLite file above)
+STORAGE_ENV = "NEURAL_HPO_STORAGE"
+#: the ``--storage`` help of every command
+STORAGE_HELP = f"Optuna storage URL (default: ${STORAGE_ENV}, else {STORAGE_DIR}/{STORAGE_FILE})"
+#: what to install for a database whose driver SQLAlchemy cannot import, by dialect
+DRIVER_EXTRAS = {
+    "postgresql": 'pip install "neural-hpo[postgres]" (psycopg 3)',
+    "mysql": 'pip install "neural-hpo[mysql]" and write the URL as mysql+pymysql://...',
+}
 
 
 def default_storage_url(root: str | Path | None = None) -> str:
@@ -24,8 +36,36 @@ def default_storage_url(root: str | Path | None = None) -> str:
 
 
 def resolve_storage(storage: str | None, root: str | Path | None = None) -> str:
-    """``storage`` as given (an Optuna URL), or the default one when None."""
-    return storage if storage else default_storage_url(root)
+    """``storage`` as given (an Optuna URL), else ``$NEURAL_HPO_STORAGE``, else the SQLite file
+    under ``root``; checked to name a database whose driver is installed."""
+    url = storage or os.environ.get(STORAGE_ENV) or default_storage_url(root)
+    check_driver(url)
+    return url
+
+
+def check_driver(url: str) -> None:
+    """ValueError for a URL that names no database SQLAlchemy knows; ImportError saying what to
+    install when its driver is missing (SQLAlchemy's own message names neither)."""
+    if url.startswith("sqlite:"):
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        dialect = make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ValueError(
+            f"storage {url!r} is no database URL SQLAlchemy knows "
+            "(e.g. sqlite:///studies.db, postgresql://user@host/db)"
+        ) from exc
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        hint = DRIVER_EXTRAS.get(dialect.name, f"install the Python driver {dialect.driver!r}")
+        raise ImportError(
+            f"storage {url.split('://')[0]}://...: its database driver is not installed "
+            f"({exc}): {hint}"
+        ) from exc
 
 
 def load_study(study_name: str, storage: str | None = None) -> optuna.Study:

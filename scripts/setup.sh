@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-# Debian packages the tests drive for real, installed once: the browser, Neovim, and what
-# code-server (the VS Code host of the editor tests, from npm) builds and runs with.
-APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential)
+# Debian packages the tests drive for real, installed once: the browser, Neovim, what
+# code-server (the VS Code host of the editor tests, from npm) builds and runs with, and the
+# PostgreSQL server the shared-storage tests start privately.
+APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

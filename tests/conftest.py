@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import pytest_asyncio
 from hypothesis import settings
 
@@ -48,3 +49,13 @@ async def client(workspace):
     lc = await start(workspace)
     yield lc
     await stop(lc)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server for the whole test run (``postgres.database()``: a new empty
+    database's URL), stopped at the end."""
+    from postgres_helpers import postgres_server
+
+    with postgres_server() as server:
+        yield server

@@ -98,6 +98,7 @@ def test_pbt_exploits_and_records_them(ray_cluster, tmp_path):
         ({"objectives": ["loss", "accuracy"]}, "one metric"),
         ({"enable_pruning": True, "ray_options": RayOptions(scheduler="fifo")}, "stops no trial"),
         ({"ray_options": RayOptions(scheduler="pbt", search_alg="optuna")}, "search_alg"),
+        ({"ray_options": RayOptions(max_failures=-1)}, "must be 0 or more"),
     ],
 )
 def test_arguments_ray_cannot_honour_fail_before_any_trial(tmp_path, kwargs, message):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from neural_hpo.storage import STORAGE_HELP
+
 if TYPE_CHECKING:
     from neural_hpo.importance.result import ImportanceResult
 
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("study", metavar="STUDY", help="study name in the storage")
     p.add_argument("--method", default="fanova", choices=METHOD_CHOICES)
     p.add_argument("--metric", default=None, help="metric name (default: the first objective)")
-    p.add_argument("--storage", default=None, help="Optuna storage URL (default: .neural-hpo/)")
+    p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument("--recompute", action="store_true", help="ignore a cached result")
     p.set_defaults(handler=run)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from neural_hpo.storage import STORAGE_HELP
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write a self-contained HTML report of a study")
     p.add_argument("study", help="name of the study in the storage")
     p.add_argument("-o", "--output", default="hpo_report.html", help="HTML file to write")
     p.add_argument("--metric", help="metric to report on (default: the first objective)")
-    p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")
+    p.add_argument("--storage", help=STORAGE_HELP)
     p.set_defaults(handler=run)
 
 

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from neural_hpo.dsl.catalog import METRIC_ALIASES, METRIC_DIRECTIONS, SAMPLERS
+from neural_hpo.storage import STORAGE_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pruner", choices=("median", "hyperband"), help="implies --pruning")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--study", help="study name (default: network name + source hash)")
-    p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")
+    p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument(
         "--dataset", default="digits", help="digits, MNIST, FashionMNIST, CIFAR10, .npz/.csv"
     )
@@ -60,6 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ray.add_argument("--ray-gpus", type=float, default=0, help="GPUs per trial")
     ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
     ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
+    ray.add_argument(
+        "--ray-retries", type=int, default=2, help="retries of a trial whose node died (default 2)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -134,6 +138,7 @@ def ray_options(args: argparse.Namespace) -> Any:
         gpus_per_trial=args.ray_gpus,
         storage_path=args.ray_dir,
         resume=args.ray_resume,
+        max_failures=args.ray_retries,
     )
 
 

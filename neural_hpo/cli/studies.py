@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from neural_hpo.storage import STORAGE_HELP
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("studies", help="list stored studies and their best values")
-    p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")
+    p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument("--json", action="store_true", help="one JSON object per study")
     p.set_defaults(handler=run)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from typing import Any
 
 import optuna
@@ -107,9 +108,13 @@ def run_on_ray(
             time_budget_s=timeout,
             max_concurrent_trials=options.max_concurrent_trials,
             verbose=0,
+            max_failures=options.max_failures,
         )
-        with contextlib.redirect_stdout(sys.stderr):  # stdout may carry JSON events
-            experiment.run(resume=options.resume)
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            # a retried or restored trial reports its epochs again to OptunaSearch's own
+            # in-memory study, which keeps the first value and warns once per epoch
+            warnings.filterwarnings("ignore", "The reported value is ignored", UserWarning)
+            experiment.run(resume=options.resume)  # stdout may carry JSON events
 
 
 def most_epochs(loaded: LoadedNetwork, epochs: int | None) -> int:
@@ -147,6 +152,10 @@ def ray_arguments_problem(
         )
     if objective_fn is not None:
         return "objective_fn replaces an Optuna objective; Ray trials train the DSL network"
+    if options.max_failures < 0:
+        return (
+            f"RayOptions.max_failures (--ray-retries) must be 0 or more, not {options.max_failures}"
+        )
     if n_objectives > 1:
         return "Ray runs optimize one metric (its schedulers compare one value)"
     if pruner != "none" and options.scheduler not in ("asha", "hyperband"):

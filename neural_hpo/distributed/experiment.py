@@ -2,7 +2,8 @@
 
 An experiment lives in ``<storage_path>/<name>``. Resuming it (``Tuner.restore``) keeps its
 finished trials, continues the unfinished ones from their last checkpoint and runs the trials
-it had not started; failed trials stay failed.
+it had not started; failed trials stay failed. While it runs, a trial whose worker or node dies
+is retried up to ``max_failures`` times (Tune's ``FailureConfig``), from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Experiment:
     time_budget_s: float | None = None
     max_concurrent_trials: int | None = None
     verbose: int = 1
+    max_failures: int = 0  # retries of a trial whose process or node died (FailureConfig)
 
     @property
     def path(self) -> str:
@@ -66,6 +68,7 @@ class Experiment:
                 callbacks=list(self.callbacks),
                 stop=self.stop,
                 verbose=self.verbose,
+                failure_config=tune.FailureConfig(max_failures=self.max_failures),
             ),
         )
         return tuner.fit()

@@ -20,6 +20,8 @@ class RayOptions:
     ``storage_path``: where experiments live (default ``.neural-hpo/ray``). ``resume``: continue
     the study's latest interrupted experiment (``Tuner.restore``) instead of starting one.
     ``runtime_env``: passed to ``ray.init`` (workers of a cluster must import ``neural_hpo``).
+    ``max_failures``: retries of a trial that fails, e.g. because its node died (Tune's
+    ``FailureConfig``; the trial continues from its last checkpoint, else starts over).
     """
 
     address: str | None = None
@@ -33,3 +35,4 @@ class RayOptions:
     storage_path: str | None = None
     resume: bool = False
     runtime_env: Mapping[str, Any] | None = None
+    max_failures: int = 2

@@ -2,8 +2,9 @@
 
 A Tune callback on the driver collects each trial's per-epoch values while it runs and, when it
 ends, adds it to the study with ``study.add_trial``: its active parameters with their Optuna
-distributions, the objective value, the metrics and the device as user attributes, the
-per-epoch values as intermediate values, and the state: COMPLETE, PRUNED (stopped early by the scheduler; its
+distributions, the objective value, the metrics, the device and the Ray node (``node``,
+``node_ip``) as user attributes (``ray_failures`` when Tune retried it), the per-epoch values as
+intermediate values, and the state: COMPLETE, PRUNED (stopped early by the scheduler; its
 value is its last epoch's, as Optuna gives a pruned trial) or FAIL (with ``fail_reason``). The
 report, importance, the language server and ``neural-hpo studies`` then read Ray runs like
 local ones. Each trial carries ``ray_trial_id``, so that a resumed experiment records a trial once.
@@ -30,6 +31,8 @@ from neural_hpo.engine.study import open_storage
 from .params import space_values
 
 RAY_TRIAL_ID = "ray_trial_id"
+#: where the trial ran, as its trainable reports it
+PLACEMENT = ("device", "node", "node_ip")
 
 
 class OptunaRecorder(Callback):
@@ -102,9 +105,10 @@ class OptunaRecorder(Callback):
         attrs: dict[str, Any] = {
             k: result[k] for k in RECORDED_METRICS if k in result and state != TrialState.FAIL
         }
-        if "device" in result:
-            attrs["device"] = result["device"]
+        attrs.update({k: result[k] for k in PLACEMENT if k in result})
         attrs[RAY_TRIAL_ID] = tid
+        if getattr(trial, "num_failures", 0):  # retried after its worker or node died
+            attrs["ray_failures"] = trial.num_failures
         if fail_reason is not None:
             attrs["fail_reason"] = fail_reason
         exploits = self.exploits(trial)

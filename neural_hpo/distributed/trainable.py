@@ -1,7 +1,8 @@
 """The DSL network trained inside a Ray trial, by the engine's own training path.
 
-Each epoch is reported to Tune (``tune.report``) with the validation metrics, so ASHA and
-HyperBand stop bad trials at epoch boundaries; the last report adds the model's size and latency.
+Each epoch is reported to Tune (``tune.report``) with the validation metrics and where the trial
+runs (device, Ray node), so ASHA and HyperBand stop bad trials at epoch boundaries; the last
+report adds the model's size and latency.
 Every ``checkpoint_every`` epochs, and after the last one, the report carries a checkpoint (weights
 and optimizer state) from which PBT continues another trial and ``Tuner.restore`` an
 interrupted one. Each result also says ``epoch`` (epochs trained) and ``epochs`` (planned), so
@@ -60,11 +61,11 @@ class DSLTrainable:
             with checkpoint.as_directory() as directory:
                 resume = load_state(directory)
         latest: list[TrainingState] = []
-        device = device_label(resolve_device(self.device))
+        where = {"device": device_label(resolve_device(self.device)), **ray_node()}
 
         def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
             if epoch + 1 < planned:  # the last epoch is reported with the final metrics below
-                self._report(metrics, device, epoch + 1, planned, latest.pop())
+                self._report(metrics, where, epoch + 1, planned, latest.pop())
 
         metrics = train_network(
             loaded,
@@ -80,9 +81,7 @@ class DSLTrainable:
             on_state=latest.append,
             resume=resume,
         )
-        self._report(
-            metrics, device, planned, planned, latest.pop() if latest else None, final=True
-        )
+        self._report(metrics, where, planned, planned, latest.pop() if latest else None, final=True)
 
     def planned_epochs(self, params: dict[str, Any]) -> int:
         """The epochs a trial with ``params`` trains (``epochs`` may itself be tuned)."""
@@ -94,7 +93,7 @@ class DSLTrainable:
     def _report(
         self,
         metrics: dict[str, float],
-        device: str,
+        where: dict[str, str],
         epoch: int,
         planned: int,
         state: TrainingState | None,
@@ -105,13 +104,24 @@ class DSLTrainable:
         due = state is not None and (
             final or (self.checkpoint_every and state.epoch % self.checkpoint_every == 0)
         )
-        result = {**metrics, "device": device, "epoch": epoch, "epochs": planned}
+        result = {**metrics, **where, "epoch": epoch, "epochs": planned}
         if not due:
             tune.report(result)
             return
         with tempfile.TemporaryDirectory(prefix="neural-hpo-ckpt-") as tmp:
             save_state(state, tmp)
             tune.report(result, checkpoint=tune.Checkpoint.from_directory(tmp))
+
+
+def ray_node() -> dict[str, str]:
+    """The Ray node this trial runs on: ``node`` (its id, as ``ray status`` and the dashboard
+    show it; several nodes may share one address) and ``node_ip``."""
+    import ray
+
+    return {
+        "node": ray.get_runtime_context().get_node_id(),
+        "node_ip": ray.util.get_node_ip_address(),
+    }
 
 
 def finished_training(trial_id: str, result: dict[str, Any]) -> bool:

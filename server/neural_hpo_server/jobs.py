@@ -63,9 +63,12 @@ class Job:
     process: asyncio.subprocess.Process | None = None
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
-    def status(self) -> str:
-        """``trial 12/50 · best accuracy 0.981``."""
+    def status(self, in_study: int | None = None) -> str:
+        """``trial 12/50 · best accuracy 0.981``: this run's trials; with ``in_study`` (the
+        study's trials, also those other runs and machines add) ``trial 12/50 · 80 in study``."""
         text = f"trial {self.done}/{self.total}" if self.total else f"{self.done} trials"
+        if in_study is not None:
+            text += f" · {in_study} in study"
         if self.best is not None:
             text += f" · best {self.metric} {show(self.best)}"
         return text

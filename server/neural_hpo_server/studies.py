@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from neural_hpo.storage import STORAGE_DIR, STORAGE_FILE
+from neural_hpo.storage import STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -70,7 +70,9 @@ class StudyInfo:
 
 def storage_url(storage_path: str | None, root: Path) -> str:
     """An Optuna URL from the ``neural.storagePath`` setting (a URL, or a path to a SQLite file,
-    relative to the workspace root), by default ``<root>/.neural-hpo/studies.db``."""
+    relative to the workspace root), else ``$NEURAL_HPO_STORAGE`` as the CLI reads it, by
+    default ``<root>/.neural-hpo/studies.db``."""
+    storage_path = storage_path or os.environ.get(STORAGE_ENV)
     if storage_path and "://" in storage_path:
         return storage_path
     path = Path(storage_path) if storage_path else Path(STORAGE_DIR, STORAGE_FILE)
