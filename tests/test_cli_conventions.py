@@ -10,12 +10,16 @@ import neural_hpo
 from neural_hpo.cli import build_parser, main
 
 
-def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
-    top = build_parser()
-    found = [("neural-hpo", top)]
-    for action in top._actions:
+def _parsers(
+    prog: str = "neural-hpo", parser: argparse.ArgumentParser | None = None
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    """Every parser and sub-parser (``neural-hpo data fetch`` too)."""
+    parser = parser or build_parser()
+    found = [(prog, parser)]
+    for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            found += [(f"neural-hpo {n}", p) for n, p in action.choices.items()]
+            for name, sub in action.choices.items():
+                found += _parsers(f"{prog} {name}", sub)
     return found
 
 
