@@ -81,11 +81,16 @@ async def _session(bare_python: Path, workspace: Path) -> None:
         "lacks neural-hpo, optuna, torch" in t and "pip install neural-hpo" in t for t in titles
     ), titles
     assert not any("Run HPO" in t for t in titles), titles
+    assert not any("studies" in m.message for m in client.messages), client.messages
     await client.shutdown_session()
 
 
 def test_bundled_server_checks_and_completes_in_a_bare_venv(
     bare_python: Path, tmp_path: Path
 ) -> None:
+    import optuna
+
     (tmp_path / "model.neural").write_text("")
+    (tmp_path / ".neural-hpo").mkdir()  # a study the bundle (no optuna) cannot read: no warning
+    optuna.create_study(storage=f"sqlite:///{tmp_path / '.neural-hpo' / 'studies.db'}")
     asyncio.run(_session(bare_python, tmp_path))
