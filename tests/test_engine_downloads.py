@@ -209,3 +209,21 @@ def test_published_checksums_are_torchvisions() -> None:
     )
     assert downloads.REMOTES["CIFAR10"].files[0][1] == "c58f30108f718f92721af3b95e74349a"
     assert issubclass(DownloadError, FileNotFoundError)
+
+
+def test_the_seeds_first_example_with_mnist_as_written(tmp_path, monkeypatch, online):
+    """``dataset_name='MNIST'`` as the seed README writes it: fetched on first use (here from the
+    loopback mirror, the test's small MNIST files), then trained on."""
+    from engine_helpers import SEED_CONFIG
+
+    from neural_hpo import optimize_and_return
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEURAL_HPO_DATA", str(tmp_path / "data"))
+    with _serve(online) as (url, _):
+        monkeypatch.setenv(downloads.MIRROR_ENV, url)
+        results = optimize_and_return(
+            config=SEED_CONFIG, n_trials=1, dataset_name="MNIST", device="auto", epochs=1
+        )
+    assert (tmp_path / "data" / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
+    assert results.study.trials[0].state.name == "COMPLETE"
