@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # Debian packages the tests drive for real, installed once: the browser, Neovim, and what
-# code-server (the VS Code host of the editor tests, from npm) builds and runs with.
-APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential)
+# code-server (the VS Code host of the editor tests, from npm) builds and runs with, and tmux
+# (the terminal of the Ctrl-C test).
+APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential tmux)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
