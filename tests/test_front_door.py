@@ -32,6 +32,6 @@ def test_stepped_floats_are_stored_on_the_grid(sampler: str) -> None:
     loaded = load_network(GRID)
     space = build_search_space(loaded.network)
     study = optuna.create_study(sampler=SearchPlan(sampler=sampler, seed=0).make_sampler(space))
-    study.optimize(lambda t: space.suggest(t)["dropout_1.rate"], n_trials=12)
+    study.optimize(lambda t: space.suggest(t)["dropout_1.rate"], n_trials=8)
     shown = {repr(t.params["dropout_1.rate"]) for t in study.trials}
     assert shown <= {"0.3", "0.4", "0.5", "0.6", "0.7"}, shown
