@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "parse": "neural_hpo.dsl.parser",
-    "check": "neural_hpo.dsl.checks",
+    "check": "neural_hpo.dsl.analysis",
+    "analyze": "neural_hpo.dsl.analysis",
     "build_search_space": "neural_hpo.dsl.space",
     "materialize": "neural_hpo.dsl.space",
     "format_source": "neural_hpo.dsl.formatter",

@@ -6,4 +6,6 @@ bash scripts/setup.sh
 PY=${PYTHON:-python3}
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
+# the examples are in canonical format (legacy_*.neural shows the legacy dialect on purpose)
+"$PY" -m neural_hpo.cli fmt --check $(ls examples/*.neural | grep -v '/legacy_')
 "$PY" -m pytest -q "$@"

@@ -16,6 +16,8 @@ if os.environ.get("CI"):
 # Ray binds to loopback only in tests (see DEVELOPERS guide).
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+# No test reaches the internet: datasets download only from the loopback mirrors tests start.
+os.environ["NEURAL_HPO_OFFLINE"] = "1"
 
 
 def wrap(body: str, name: str = "Net", input_shape: str = "(28, 28, 1)") -> str:

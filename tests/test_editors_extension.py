@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 
 from neural_hpo.dsl.catalog import SAMPLERS
@@ -25,17 +28,34 @@ def test_vsix_ships_the_bundle_the_grammar_and_the_language():
         "extension/dist/extension.js",
         "extension/language-configuration.json",
         "extension/snippets/neural.json",
+        "extension/bundled/tool/server.py",
+        "extension/bundled/libs/pygls/__init__.py",
+        "extension/bundled/libs/lark/__init__.py",
+        "extension/bundled/libs/lsprotocol/types.py",
+        "extension/bundled/libs/neural_hpo/dsl/analysis.py",
+        "extension/bundled/libs/neural_hpo/grammars/neural.lark",
+        "extension/bundled/libs/neural_hpo_server/server.py",
+        "extension/LICENSE.txt",
+        "extension/changelog.md",
+        "extension/images/icon.png",
     } <= names
-    assert not any("node_modules" in n or n.endswith(".ts") for n in names)
+    assert not any("node_modules" in n or n.endswith((".ts", ".pyc", ".so")) for n in names)
+    assert not any(n.startswith("extension/bundled/libs/torch") for n in names)
     assert grammar == (REPO / "grammars" / "neural.tmLanguage.json").read_bytes()
     assert manifest["capabilities"]["untrustedWorkspaces"]["supported"] == "limited"
+    assert manifest["icon"] == "images/icon.png" and manifest["license"] == "MIT"
+    assert manifest["repository"]["url"] and manifest["bugs"]["url"] and manifest["homepage"]
     (language,) = manifest["contributes"]["languages"]
     assert language["extensions"] == [".neural", ".ndsl"]
 
 
+#: settings only the extension reads (how it starts the server)
+CLIENT_SETTINGS = {"neural.importStrategy"}
+
+
 def test_settings_are_the_ones_the_server_reads():
     manifest = json.loads((EXTENSION / "package.json").read_text())
-    settings = set(manifest["contributes"]["configuration"]["properties"])
+    settings = set(manifest["contributes"]["configuration"]["properties"]) - CLIENT_SETTINGS
     assert settings == {
         "neural.python",
         "neural.storagePath",
@@ -79,3 +99,30 @@ def test_report_webview_gets_one_strict_policy_and_a_nonce_on_inline_scripts(tmp
     assert f'<script nonce="{nonce}">document.title' in html
     assert 'nonce="abc"' not in html
     assert '<script src="https://example.com/remote.js">' in html
+
+
+def test_vsce_package_alone_succeeds_in_a_clean_copy(tmp_path):
+    """What a fresh clone holds (tracked files, no dist/, no bundle, no copied LICENSE), then
+    ``vsce package`` alone: ``vscode:prepublish`` builds everything the .vsix needs."""
+    npm_ci()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    wanted = ("vscode-extension/", "neural_hpo/", "server/", "grammars/", "LICENSE")
+    for name in listed:
+        if name.startswith(wanted) and (REPO / name).is_file():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, tmp_path / name)
+    copy = tmp_path / "vscode-extension"
+    assert not (copy / "dist").exists() and not (copy / "bundled" / "libs").exists()
+    os.symlink(EXTENSION / "node_modules", copy / "node_modules")
+    vsce = str(EXTENSION / "node_modules" / ".bin" / "vsce")
+    run([vsce, "package", "--no-dependencies", "-o", "clean.vsix"], cwd=copy)
+    with zipfile.ZipFile(copy / "clean.vsix") as archive:
+        names = set(archive.namelist())
+    assert {"extension/dist/extension.js", "extension/LICENSE.txt"} <= names
+    assert "extension/bundled/libs/neural_hpo_server/server.py" in names

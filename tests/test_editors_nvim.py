@@ -85,3 +85,30 @@ def test_nvim_diagnoses_completes_hovers_and_runs_a_study(tmp_path):
     assert any("Dense" in line for line in result["hover"])
     assert result["run"] and all(job["done"] for job in result["run"])
     assert result["report"]["exists"]
+
+
+def test_nvim_help_and_checkhealth(tmp_path):
+    """``:help neural`` (after ``:helptags``, as plugin managers run it) and ``:checkhealth
+    neural`` with this Python: the server and the engine are found."""
+    plugin = tmp_path / "nvim"
+    shutil.copytree(REPO / "nvim", plugin, ignore=shutil.ignore_patterns("tags"))
+    health = tmp_path / "health.txt"
+    helped = tmp_path / "help.txt"
+    setup = f"lua require('neural').setup({{ python = {json.dumps(sys.executable)} }})"
+    script = [
+        f"helptags {plugin / 'doc'}",
+        "help neural-commands",
+        f"lua vim.fn.writefile({{vim.fn.expand('%:t'), vim.fn.getline('.')}}, {json.dumps(str(helped))})",
+        setup,
+        "checkhealth neural",
+        f"write! {health}",
+        "qa!",
+    ]
+    nvim = ["nvim", "--headless", "--clean", "--cmd", f"set rtp^={plugin}"]
+    run([*nvim, *(arg for cmd in script for arg in ("-c", cmd))], cwd=tmp_path, env=child_env())
+    name, line = helped.read_text().splitlines()
+    assert name == "neural.txt" and "*neural-commands*" in line
+    report = health.read_text()
+    assert "the language server is installed" in report, report
+    assert "the engine is installed" in report, report
+    assert "ERROR" not in report, report

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import venv
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> Non
     raise AssertionError(f"code-server did not answer on {url} within {timeout} s")
 
 
-def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> dict:
+def drive(
+    tmp_path: Path, name: str, steps: list[str], trusted: bool = True, python: str | None = None
+) -> dict:
     """Starts a fresh code-server on ``model.neural``, runs the UI steps; their results.
-    Untrusted: the folder opens in Restricted Mode, without the trust prompt."""
+    Untrusted: the folder opens in Restricted Mode, without the trust prompt. ``python``: the
+    interpreter the extension uses, and nothing of this checkout importable (default: this
+    Python with this checkout on PYTHONPATH)."""
     entry = code_server()
     assert shutil.which("chromium"), "Debian's chromium is missing: run scripts/setup.sh"
     out = artifacts(name)
@@ -84,7 +89,7 @@ def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> 
         "extensions.autoCheckUpdates": False,
         "extensions.ignoreRecommendations": True,
         "files.autoSave": "off",
-        "neural.python": sys.executable,
+        "neural.python": python or sys.executable,
         "neural.defaultTrials": 2,
         "security.workspace.trust.startupPrompt": "never",
     }
@@ -93,6 +98,8 @@ def drive(tmp_path: Path, name: str, steps: list[str], trusted: bool = True) -> 
     config = tmp_path / "config.yaml"
     config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
     env = child_env(XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_CONFIG_HOME=str(tmp_path))
+    if python is not None:
+        env.pop("PYTHONPATH")
     common = ["node", entry, "--config", str(config), "--extensions-dir", str(ext)]
     common += ["--user-data-dir", str(data)]
     flags = ["--disable-telemetry", "--disable-update-check"]
@@ -142,6 +149,18 @@ def test_vscode_host_checks_completes_and_runs_a_study(tmp_path):
     _check(result, steps)
     assert "units" in result["completion"]["detail"]["labels"]
     assert any("Run HPO" in t for t in result["lens"]["detail"]["titles"])
+
+
+@pytest.mark.timeout(1500)
+def test_vscode_host_without_neural_hpo_still_checks_and_offers_the_install(tmp_path):
+    """The .vsix's bundled server, run by an interpreter with nothing installed: a squiggle and
+    completion, and the lens offers ``pip install neural-hpo`` instead of Run HPO."""
+    bare = tmp_path / "bare"
+    venv.create(bare, with_pip=False)
+    steps = ["diagnostic", "completion", "install"]
+    result = drive(tmp_path, "vscode-bare", steps, python=str(bare / "bin" / "python"))
+    _check(result, steps)
+    assert "units" in result["completion"]["detail"]["labels"]
 
 
 @pytest.mark.timeout(1500)

@@ -36,7 +36,7 @@ def test_run_shows_progress_and_summary(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     assert main(["run", str(config), "--trials", "2", "--storage", url, "--limit", "200"]) == 0
     out, err = capsys.readouterr()
-    assert "trial 2/2" in err and "ETA" in err
+    assert "trials 2/2 |" in err and "study 2 · best" in err
     assert "best parameters:" in out and "dense_1.units = " in out
 
 
@@ -76,13 +76,13 @@ def test_progress_writes_one_line_per_finished_trial_when_not_a_terminal() -> No
 
     log = io.StringIO()  # not a terminal
     progress = Progress(log)
-    for finished in (0, 1, 1, 1, 2):
-        progress(
-            {"event": "trial_finished", "finished": finished, "n_trials": 2, "best_value": 0.5}
-        )
+    for finished in (0, 1, 1, 1, 2, 4):  # another writer's trials must not push it past 2/2
+        event = {"event": "trial_finished", "finished": finished, "n_trials": 2}
+        progress({**event, "best_value": 0.5, "study_finished": 10 + finished})
     progress({"event": "done"})
     lines = log.getvalue().splitlines()
-    assert [line.split("  ")[0] for line in lines] == ["trial 0/2", "trial 1/2", "trial 2/2"]
+    assert [line.split(" |")[0] for line in lines] == ["trials 0/2", "trials 1/2", "trials 2/2"]
+    assert "study 12 · best 0.5" in lines[-1]
     assert "\r" not in log.getvalue()
 
 

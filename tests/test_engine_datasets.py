@@ -84,7 +84,7 @@ def test_cifar10_pickle_batches(tmp_path):
     assert data.x_train.shape == (15, 32, 32, 3) and data.x_val.shape == (5, 32, 32, 3)
 
 
-def test_missing_files_say_where_to_put_them_and_never_download(tmp_path):
+def test_missing_files_offline_say_where_to_put_them(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         load_dataset("MNIST", (28, 28, 1), data_dir=tmp_path / "nothing")
     text = str(info.value)

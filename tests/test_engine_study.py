@@ -84,7 +84,7 @@ def test_result_is_a_dict_of_best_parameters_with_study_and_history(storage):
 def test_dsl_sampler_and_search_method_choose_the_sampler(storage):
     config = SMALL_CONFIG.replace("epochs: 1", 'epochs: 1, search_method: "random"')
     result = optimize_and_return(config, 1, storage=storage, **FAST)
-    assert isinstance(result.study.sampler, optuna.samplers.RandomSampler)
+    assert isinstance(result.study.sampler.base, optuna.samplers.RandomSampler)
 
 
 def test_pruning_prunes_some_trial(storage):

@@ -7,13 +7,27 @@ import importlib
 import sys
 
 #: subcommand modules under neural_hpo.cli, in the order ``--help`` lists them
-COMMANDS: tuple[str, ...] = ("check", "fmt", "run", "studies", "report", "importance", "lsp")
+COMMANDS: tuple[str, ...] = (
+    "check",
+    "fmt",
+    "run",
+    "studies",
+    "report",
+    "importance",
+    "data",
+    "lsp",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
+    from neural_hpo import __version__
+
     parser = argparse.ArgumentParser(
         prog="neural-hpo", description="Hyperparameter optimization for the Neural DSL."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"neural-hpo {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
@@ -22,9 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code (130 after Ctrl-C,
+    with one line on stderr, e.g. "interrupted: 3 trials saved; rerun to resume")."""
     args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt as exc:
+        print(str(exc) or "interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+#: the exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it
+INTERRUPTED = 130
 
 
 if __name__ == "__main__":

@@ -14,8 +14,14 @@ _SEVERITY = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check .neural files and print diagnostics")
-    p.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    p.add_argument("--format", choices=("text", "json"), default="text", dest="output_format")
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path, help="the .neural files")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        dest="output_format",
+        help="text: file:line:col lines (default); json: one object per file",
+    )
     p.add_argument(
         "--trials", type=int, metavar="N", help="trial budget for the search-space size warning"
     )

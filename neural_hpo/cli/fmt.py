@@ -10,7 +10,7 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fmt", help="format .neural files in canonical syntax")
-    p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path, help="the .neural files")
     p.add_argument(
         "--check",
         action="store_true",

@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``importance`` subcommand."""
     p = sub.add_parser("importance", help="parameter importance of a stored study")
     p.add_argument("study", metavar="STUDY", help="study name in the storage")
-    p.add_argument("--method", default="fanova", choices=METHOD_CHOICES)
+    p.add_argument(
+        "--method", default="fanova", choices=METHOD_CHOICES, help="estimator (default: fanova)"
+    )
     p.add_argument("--metric", default=None, help="metric name (default: the first objective)")
     p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument("--recompute", action="store_true", help="ignore a cached result")

@@ -13,7 +13,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lsp", help="run the language server (stdio)")
     p.add_argument("--tcp", metavar="HOST:PORT", help="serve on a loopback TCP address instead")
     p.add_argument("--log-file", help="write the server log here (default: stderr)")
-    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="least severe messages logged (default: WARNING)",
+    )
     p.set_defaults(handler=run)
 
 

@@ -32,7 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, help="override the DSL's epochs")
     p.add_argument("--limit", type=int, help="train on this many samples only (quick runs)")
     p.add_argument(
-        "--metric", default="accuracy", choices=sorted([*METRIC_DIRECTIONS, *METRIC_ALIASES])
+        "--metric",
+        default="accuracy",
+        choices=sorted([*METRIC_DIRECTIONS, *METRIC_ALIASES]),
+        help="metric to optimize (default: accuracy)",
     )
     p.add_argument(
         "--objectives", type=_names, help="several metrics at once, e.g. accuracy,latency_ms"
@@ -46,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="METRIC<BOUND",
         help='bound a recorded metric, e.g. "latency_ms<100" (repeatable)',
     )
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="sampler and training seed (default: the DSL's)")
     p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
     p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
     p.add_argument("--json-events", action="store_true", help="one JSON event per line on stdout")
@@ -54,9 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ray.add_argument("--ray", action="store_true", help="run the trials on Ray Tune")
     ray.add_argument("--address", help="a running Ray cluster (default: a local Ray)")
     ray.add_argument(
-        "--ray-scheduler", default="asha", choices=("asha", "pbt", "fifo", "hyperband")
+        "--ray-scheduler",
+        default="asha",
+        choices=("asha", "pbt", "fifo", "hyperband"),
+        help="trial scheduler (default: asha)",
     )
-    ray.add_argument("--ray-search", choices=("optuna", "random"), help="default: optuna")
+    ray.add_argument(
+        "--ray-search", choices=("optuna", "random"), help="search algorithm (default: optuna)"
+    )
     ray.add_argument("--ray-cpus", type=float, default=1, help="CPUs per trial")
     ray.add_argument("--ray-gpus", type=float, default=0, help="GPUs per trial")
     ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
@@ -79,32 +87,61 @@ def _constraint(text: str) -> tuple[str, str]:
     return m.group(1), f"{m.group(2)} {m.group(3).strip()}"
 
 
+#: the bar's layout: this run's k/N, the study's total and best value, elapsed and ETA
+BAR_FORMAT = "{desc} {n_fmt}/{total_fmt} |{bar}| [{elapsed}<{remaining}{postfix}]"
+
+
 class Progress:
-    """``trial k/N  best ...  ETA m:ss`` on one stderr line, rewritten per event; where stderr
-    is no terminal (a log, CI), one line per finished trial instead."""
+    """A tqdm bar on stderr: this run's finished trials ``k/N`` (never past N, whoever else
+    writes to the study), the study's total and the best value beside it, tqdm's elapsed time
+    and ETA, drawn to the terminal's width. Where stderr is no terminal (a log, CI), the same
+    line once per finished trial instead."""
 
     def __init__(self, stream: Any = None):
-        self.stream, self.start = stream or sys.stderr, time.monotonic()
+        self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.monotonic()
+        self.bar: Any = None
         self.shown = -1
 
     def __call__(self, event: dict[str, Any]) -> None:
+        from tqdm import tqdm
+
         if event["event"] == "done":
-            if self.tty:
-                self.stream.write("\n")
+            if self.bar is not None:
+                self.bar.close()
             return
-        k, n = event["finished"], event["n_trials"]
-        if not self.tty and k == self.shown:
+        n = event["n_trials"]
+        k = min(event["finished"], n)
+        best = "-" if event["best_value"] is None else f"{event['best_value']:.4g}"
+        postfix = f"study {event['study_finished']} · best {best}"
+        if not self.tty:
+            if k != self.shown:
+                self.shown = k
+                elapsed = time.monotonic() - self.start
+                line = tqdm.format_meter(
+                    k,
+                    n,
+                    elapsed,
+                    ncols=80,
+                    prefix="trials",
+                    postfix=postfix,
+                    bar_format=BAR_FORMAT,
+                    ascii=True,
+                )
+                self.stream.write(line + "\n")
+                self.stream.flush()
             return
-        self.shown = k
-        best = "-" if event["best_value"] is None else f"{event['best_value']:.4f}"
-        eta = "?"
-        if k:
-            left = (time.monotonic() - self.start) / k * (n - k)
-            eta = f"{int(left // 60)}:{int(left % 60):02d}"
-        line = f"trial {k}/{n}  best {best}  ETA {eta}"
-        self.stream.write(f"\r{line}   " if self.tty else f"{line}\n")
-        self.stream.flush()
+        if self.bar is None:
+            self.bar = tqdm(
+                total=n,
+                desc="trials",
+                file=self.stream,
+                dynamic_ncols=True,
+                bar_format=BAR_FORMAT,
+            )
+        self.bar.n = k
+        self.bar.set_postfix_str(postfix)
 
 
 class JsonEvents:

@@ -63,6 +63,18 @@ def analyze(
     return Analysis(parsed.file, in_reading_order(diags), spaces)
 
 
+def check(
+    source: str,
+    path: str | None = None,
+    *,
+    n_trials: int | None = None,
+    sampler: str | None = None,
+) -> list[Diagnostic]:
+    """The diagnostics of DSL text ``source`` in reading order (``neural_hpo.check``): what the
+    editor underlines and ``neural-hpo check`` prints. ``analyze`` keeps the model and spaces."""
+    return analyze(source, path, n_trials=n_trials, sampler=sampler).diagnostics
+
+
 def check_one(
     net: Network, n_trials: int | None = None, sampler: str | None = None
 ) -> tuple[SearchSpace, list[Diagnostic]]:

@@ -104,7 +104,7 @@ class Param:
         step = self.step or 1
         if self.kind == "int":
             return [int(self.low + i * step) for i in range(n)]
-        return [_round_grid(self.low + i * step, step) for i in range(n)]
+        return [round_to_grid(self.low + i * step, step) for i in range(n)]
 
     def describe(self) -> str:
         """``categorical: 64, 128, 256`` / ``int in [16, 64] step 16`` / ``float log-uniform in
@@ -146,7 +146,7 @@ class Param:
             x = (
                 min(x, self.high)
                 if self.kind == "int"
-                else _round_grid(min(x, self.high), self.step)
+                else round_to_grid(min(x, self.high), self.step)
             )
         return round(x) if self.kind == "int" else float(x)
 
@@ -186,7 +186,9 @@ class Param:
         )
 
 
-def _round_grid(x: float, step: float) -> float:
+def round_to_grid(x: float, step: float) -> float:
+    """``x`` (a point ``low + k * step`` computed in floats) rounded to the digits the step has,
+    so that it reads as written: 0.6, not 0.6000000000000001."""
     digits = max(0, -math.floor(math.log10(step)) + 6) if step > 0 else 12
     return round(x, digits)
 
@@ -484,7 +486,7 @@ def _param(
     kind = "int" if _is_int(low) and _is_int(high) and (step is None or _is_int(step)) else "float"
     if step is not None:  # the grid low, low+step, ... <= high
         n = math.floor((high - low) / step + 1e-9)
-        high = low + n * step if kind == "int" else _round_grid(low + n * step, step)
+        high = low + n * step if kind == "int" else round_to_grid(low + n * step, step)
     return Param(
         name,
         kind,

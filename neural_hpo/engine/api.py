@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from neural_hpo.trials import history, is_feasible, trial_to_dict
 from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
 from .devices import resolve_device
-from .events import EventHandler, StudyWatcher
+from .events import RUN_ATTR, EventHandler, StudyWatcher
 from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
 from .samplers import SearchPlan, pruner_name, sampler_name
 from .study import (
@@ -97,6 +98,22 @@ class NoFeasibleTrialError(RuntimeError):
             f"no complete trial of study {study.study_name!r} met the constraints "
             f"({', '.join(bounds)}): relax them or run more trials"
         )
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run; every finished trial is stored and the trial in flight is failed
+    with reason "interrupted". ``saved`` counts this run's finished trials (those tagged with
+    ``run_id``, or numbered ``first_number`` or later for an untagged Ray run); rerunning resumes.
+    """
+
+    def __init__(self, study: optuna.Study, first_number: int, run_id: str | None):
+        self.study = study
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        self.saved = sum(
+            t.number >= first_number and run_id in (None, t.system_attrs.get(RUN_ATTR))
+            for t in done
+        )
+        super().__init__(f"interrupted: {self.saved} trials saved; rerun to resume")
 
 
 class NoCompletedTrialError(RuntimeError):
@@ -256,7 +273,8 @@ def optimize_and_return(
             seed=seed,
             limit=limit,
         )
-    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare, bounds)
+    run_id = uuid.uuid4().hex
+    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare, bounds, run_id)
     if prepare is not None:
         prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
@@ -300,11 +318,15 @@ def optimize_and_return(
         run = functools.partial(
             _run, study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first
         )
-    if on_event is None:
-        run()
-    else:
-        with StudyWatcher(study, n_trials, on_event, first_number=first):
+    watched = None if use_ray else run_id  # Ray trials are not tagged
+    try:
+        if on_event is None:
             run()
+        else:
+            with StudyWatcher(study, n_trials, on_event, first_number=first, run_id=watched):
+                run()
+    except KeyboardInterrupt:
+        raise StudyInterrupted(study, first, watched) from None
     trials = study.get_trials(deepcopy=False)
     if not any(t.state == TrialState.COMPLETE for t in trials):
         raise NoCompletedTrialError(study)

@@ -1,8 +1,9 @@
-"""Training data for trials: bundled, on-disk or user-supplied; never downloaded.
+"""Training data for trials: bundled, on-disk, downloaded on first use, or user-supplied.
 
 ``digits`` (scikit-learn's bundled 8x8 digits) is the default and works offline. MNIST,
-FashionMNIST and CIFAR10 are read from files the user puts under a data directory; when they are
-absent the error says exactly which files go where. Samples are shaped to the network's
+FashionMNIST and CIFAR10 are read from the data directory in torchvision's layout and fetched
+there on first use (``downloads``); offline (``$NEURAL_HPO_OFFLINE=1``, or no mirror answers)
+the error says exactly which files go where. Samples are shaped to the network's
 declared input (channels last); images are resized bilinearly when the sizes differ.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .downloads import DownloadError, fetch
 
 log = logging.getLogger(__name__)
 
@@ -86,30 +89,46 @@ def _find(directory_options: list[Path], names: tuple[str, ...], gz: bool) -> li
     return None
 
 
-def _missing(name: str, dirs: list[Path], names: tuple[str, ...], gz: bool) -> FileNotFoundError:
+def _missing(
+    name: str, dirs: list[Path], names: tuple[str, ...], gz: bool, why: Exception
+) -> FileNotFoundError:
     listed = "\n".join(f"  {n}" + (" (or .gz)" if gz else "") for n in names)
     return FileNotFoundError(
-        f"dataset {name} is not on this machine and is never downloaded. Put these files in "
-        f"{dirs[0]}:\n{listed}\n(the data directory is data_dir=..., ${DATA_ENV}, or "
-        f"~/.neural-hpo/data; also looked in {', '.join(str(d) for d in dirs[1:])}). "
-        "Without them, use dataset_name='digits', which ships with scikit-learn."
+        f"{why}\nPut these files in {dirs[0]}:\n{listed}\n(the data directory is "
+        f"data_dir=..., ${DATA_ENV}, or ~/.neural-hpo/data; also looked in "
+        f"{', '.join(str(d) for d in dirs[1:])}), or run `neural-hpo data fetch {name}` where "
+        "there is a network. Without them, use dataset_name='digits', which ships with "
+        "scikit-learn."
     )
 
 
-def _load_idx(name: str, root: Path) -> tuple[np.ndarray, np.ndarray]:
-    dirs = [root / name, root / name / "raw"]
-    files = _find(dirs, _IDX_FILES, gz=True)
+def _found_or_fetched(
+    name: str, root: Path, dirs: list[Path], names: tuple[str, ...], gz: bool
+) -> list[Path]:
+    """The dataset's files, downloaded first when they are not there."""
+    files = _find(dirs, names, gz)
+    if files is not None:
+        return files
+    try:
+        fetch(name, root)
+    except DownloadError as exc:
+        raise _missing(name, dirs, names, gz, exc) from None
+    files = _find(dirs, names, gz)
     if files is None:
-        raise _missing(name, dirs, _IDX_FILES, gz=True)
+        raise _missing(name, dirs, names, gz, DownloadError(f"{name}: fetched, yet incomplete"))
+    return files
+
+
+def _load_idx(name: str, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    dirs = [root / name / "raw", root / name]
+    files = _found_or_fetched(name, root, dirs, _IDX_FILES, gz=True)
     images, labels = read_idx(files[0]), read_idx(files[1])
     return images[..., None].astype(np.float32) / 255.0, labels.astype(np.int64)
 
 
 def _load_cifar10(root: Path) -> tuple[np.ndarray, np.ndarray]:
-    dirs = [root / "CIFAR10" / "cifar-10-batches-py", root / "cifar-10-batches-py"]
-    files = _find(dirs, _CIFAR_FILES, gz=False)
-    if files is None:
-        raise _missing("CIFAR10", dirs, _CIFAR_FILES, gz=False)
+    dirs = [root / "cifar-10-batches-py", root / "CIFAR10" / "cifar-10-batches-py"]
+    files = _found_or_fetched("CIFAR10", root, dirs, _CIFAR_FILES, gz=False)
     xs, ys = [], []
     for f in files:
         with open(f, "rb") as fh:

@@ -4,6 +4,10 @@ A watcher thread polls the study (every worker, in any process, writes there) an
 changes into events: ``trial_started``, ``trial_finished``, ``trial_pruned``, ``trial_failed``,
 ``best_changed`` and, at the end, ``done``. Every event carries the same keys (None where a key
 does not apply) so consumers can read them without guessing.
+
+Other processes may write to the same study meanwhile: with a ``run_id`` only the trials tagged
+with it (``RUN_ATTR``, set by the trial runner) count as this run's (``finished``, out of
+``n_trials``); ``study_finished`` counts every finished trial of the study.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from neural_hpo.trials import is_feasible
 
 Event = dict[str, Any]
 EventHandler = Callable[[Event], None]
+
+#: trial system attribute naming the run (``optimize_and_return`` call) that ran the trial
+RUN_ATTR = "neural_hpo:run"
 
 _FINISHED = {
     TrialState.COMPLETE: "trial_finished",
@@ -46,11 +53,13 @@ class StudyWatcher:
         *,
         first_number: int = 0,
         interval: float = 0.5,
+        run_id: str | None = None,
     ):
         self.study, self.n_trials, self.on_event = study, n_trials, on_event
-        self.first_number, self.interval = first_number, interval
+        self.first_number, self.interval, self.run_id = first_number, interval, run_id
         self.seen: dict[int, TrialState] = {}
         self.finished = 0
+        self.study_finished = 0
         self.best_value: float | None = None
         self.best_number: int | None = None
         self.single = len(study.directions) == 1
@@ -80,9 +89,13 @@ class StudyWatcher:
             old = self.seen.get(t.number)
             if old == t.state:
                 continue
+            ours = self._ours(t)
+            if ours is None:
+                continue  # running, not yet tagged: looked at again next poll
             self.seen[t.number] = t.state
+            self.study_finished += t.state in _FINISHED
             improved = self._track_best(t)
-            if t.number < self.first_number:
+            if not ours:
                 continue
             if old in (None, TrialState.WAITING) and t.state != TrialState.WAITING:
                 self._emit("trial_started", t)
@@ -91,6 +104,15 @@ class StudyWatcher:
                 self._emit(_FINISHED[t.state], t)
             if improved:
                 self._emit("best_changed", t)
+
+    def _ours(self, t: FrozenTrial) -> bool | None:
+        """Whether ``t`` is this run's trial; None while that cannot be told yet (a running
+        trial the runner has not tagged)."""
+        if t.number < self.first_number:
+            return False
+        if self.run_id is None or t.system_attrs.get(RUN_ATTR) == self.run_id:
+            return True
+        return None if t.state in (TrialState.RUNNING, TrialState.WAITING) else False
 
     def _track_best(self, t: FrozenTrial) -> bool:
         """Whether ``t`` is a complete feasible trial better than the best so far (it becomes the
@@ -116,6 +138,7 @@ class StudyWatcher:
                 "trial": t.number if t is not None else None,
                 "n_trials": self.n_trials,
                 "finished": self.finished,
+                "study_finished": self.study_finished,
                 "state": "RUNNING" if kind == "trial_started" else t.state.name if t else None,
                 "value": _jsonable(value),
                 "params": dict(t.params) if t is not None else None,

@@ -23,6 +23,7 @@ from neural_hpo.multiobjective.constraints import Constraint, record_constraints
 from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
+from .events import RUN_ATTR
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
 from .values import input_shape, optimizer_config, training_options, training_value
@@ -217,8 +218,10 @@ ObjectiveFn = Callable[..., Any]
 @dataclass
 class TrialRunner:
     """What a worker calls per trial: the objective with its fixed arguments, guarded so that a
-    failure records its reason on the trial, then the trial's constraint values (from the metrics
-    the objective recorded, before Optuna finishes the trial). Picklable, for spawned workers."""
+    failure records its reason on the trial (Ctrl-C: "interrupted"), then the trial's constraint
+    values (from the metrics the objective recorded, before Optuna finishes the trial). With a
+    ``run_id`` each trial is tagged with it first (``events.RUN_ATTR``), so a progress bar counts
+    this run's trials apart from other writers'. Picklable, for spawned workers."""
 
     fn: ObjectiveFn
     config: str
@@ -227,13 +230,19 @@ class TrialRunner:
     device: str
     warm_up: Callable[[], None] | None = None  # run once per worker before its first trial
     constraints: tuple[Constraint, ...] = ()
+    run_id: str | None = None
 
     def __call__(self, trial: optuna.Trial) -> Any:
+        if self.run_id is not None:
+            trial.storage.set_trial_system_attr(trial._trial_id, RUN_ATTR, self.run_id)
         try:
             values = self.fn(trial, self.config, self.dataset_name, self.backend, self.device)
             record_constraints(trial, self.constraints)
             return values
         except optuna.TrialPruned:
+            raise
+        except KeyboardInterrupt:
+            trial.set_user_attr("fail_reason", "interrupted")
             raise
         except Exception as exc:
             trial.set_user_attr("fail_reason", failure_reason(exc))

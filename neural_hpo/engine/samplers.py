@@ -12,6 +12,8 @@ from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
 from neural_hpo.dsl.space import SearchSpace
 
+from .grid import OnGrid
+
 PRUNERS = ("median", "hyperband", "none")
 
 
@@ -48,10 +50,13 @@ class SearchPlan:
     def make_sampler(
         self, space: SearchSpace, worker: int = 0, done: int = 0
     ) -> optuna.samplers.BaseSampler:
-        """The Optuna sampler. The seed is offset by the worker index and by ``done``, the
+        """The Optuna sampler, its stepped floats on the grid (``OnGrid``). The seed is offset by the worker index and by ``done``, the
         trials the study held when this run started, so that parallel workers and a resumed
         run do not repeat the same draws (and a rerun with the same seed is reproducible)."""
         seed = None if self.seed is None else self.seed + 100_003 * worker + done
+        return OnGrid(self._named_sampler(space, seed))
+
+    def _named_sampler(self, space: SearchSpace, seed: int | None) -> optuna.samplers.BaseSampler:
         s = optuna.samplers
         if self.sampler == "tpe":
             return s.TPESampler(seed=seed)

@@ -9,8 +9,11 @@ with one torch thread, so N workers use N cores.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
+import signal
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +52,33 @@ def one_thread():
         torch.set_num_threads(before)
 
 
+class _QuietInterrupt(logging.Filter):
+    """Drops Optuna's two "trial N failed" records (one with a traceback) for Ctrl-C: the trial
+    is recorded as failed with reason "interrupted" and the caller reports it in one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupted: str | None = None  # "Trial N failed" of the interrupted trial
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        info, message = record.exc_info, record.getMessage()
+        if info and info[0] is not None and issubclass(info[0], KeyboardInterrupt):
+            self.interrupted = message.split(" with ", 1)[0]
+            return False
+        return not (self.interrupted and message.startswith(f"{self.interrupted} with value"))
+
+
+@contextmanager
+def quiet_interrupts():
+    """``_QuietInterrupt`` on the logger of Optuna's optimize loop for the duration."""
+    logger, quiet = logging.getLogger("optuna.study._optimize"), _QuietInterrupt()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def run_worker(
     study: optuna.Study,
     runner: TrialRunner,
@@ -77,7 +107,7 @@ def run_worker(
     if shared is not None and not shared.take():
         return
     timeout = None if deadline is None else max(deadline - time.time(), 0.0)
-    with one_thread():
+    with one_thread(), quiet_interrupts():
         study.optimize(
             runner,
             n_trials=n_trials,
@@ -104,6 +134,13 @@ class WorkerSpec:
 
 
 def _worker_main(spec: WorkerSpec, counter: Any) -> None:
+    try:
+        _work(spec, counter)
+    except KeyboardInterrupt:  # Ctrl-C reaches every worker; the parent reports it
+        sys.exit(130)
+
+
+def _work(spec: WorkerSpec, counter: Any) -> None:
     optuna.logging.set_verbosity(spec.verbosity)
     loaded = loaded_network(spec.runner.config, spec.network)
     study = optuna.load_study(
@@ -113,8 +150,10 @@ def _worker_main(spec: WorkerSpec, counter: Any) -> None:
         pruner=spec.plan.make_pruner(),
     )
     key = register_worker(study)
-    run_worker(study, spec.runner, spec.deadline, shared=SharedBudget(counter))
-    unregister_worker(study, key)
+    try:
+        run_worker(study, spec.runner, spec.deadline, shared=SharedBudget(counter))
+    finally:
+        unregister_worker(study, key)
 
 
 def gpu_count() -> int:
@@ -146,11 +185,29 @@ def run_processes(specs: list[WorkerSpec], n_trials: int, pin_gpus: bool) -> Non
             if gpus:
                 _restore_env("CUDA_VISIBLE_DEVICES", env_before)
         procs.append(p)
-    for p in procs:
-        p.join()
+    try:
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:
+        _interrupt(procs)
+        raise
     bad = [f"{p.name} (exit code {p.exitcode})" for p in procs if p.exitcode != 0]
     if bad:
         raise RuntimeError(f"worker process(es) ended abnormally: {', '.join(bad)}")
+
+
+def _interrupt(procs: list[Any], grace_s: float = 5.0) -> None:
+    """After Ctrl-C: a terminal sent it to every worker, which records its trial as interrupted
+    and exits; a worker still running after ``grace_s`` (the signal went to this process alone)
+    gets its own SIGINT. Returns when all have ended."""
+    end = time.monotonic() + grace_s
+    for p in procs:
+        p.join(max(end - time.monotonic(), 0.0))
+    for p in procs:
+        if p.is_alive():
+            os.kill(p.pid, signal.SIGINT)
+    for p in procs:
+        p.join()
 
 
 def _restore_env(name: str, value: str | None) -> None:

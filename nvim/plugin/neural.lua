@@ -4,12 +4,18 @@ if vim.g.loaded_neural then
 end
 vim.g.loaded_neural = true
 
-vim.api.nvim_create_autocmd("FileType", {
-  pattern = "neural",
-  callback = function(args)
-    require("neural").attach(args.buf)
-  end,
-})
+if vim.g.neural_autostart == false then
+  -- the user starts the server (e.g. vim.lsp.enable("neural_hpo") or nvim-lspconfig)
+elseif vim.lsp.config and vim.lsp.enable then
+  vim.lsp.enable("neural_hpo") -- 0.11+: the configuration is lsp/neural_hpo.lua
+else
+  vim.api.nvim_create_autocmd("FileType", {
+    pattern = "neural",
+    callback = function(args)
+      require("neural").attach(args.buf)
+    end,
+  })
+end
 
 vim.api.nvim_create_user_command("NeuralRunHpo", function(opts)
   require("neural").run_hpo(tonumber(opts.args))

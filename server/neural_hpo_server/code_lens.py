@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from . import engine_check
 from .commands import CANCEL_HPO, OPEN_REPORT, RUN_HPO
 from .values import show
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from .studies import StudyInfo
 
 log = logging.getLogger(__name__)
+#: client command the "install neural-hpo" lens runs (the VS Code extension opens a terminal)
+INSTALL_ENGINE = "neural.installEngine"
 _pending: set[asyncio.Task] = set()
 
 
@@ -31,13 +34,18 @@ def study_status(info: StudyInfo) -> str:
     return text
 
 
-def lenses(ls: NeuralServer, uri: str, snap) -> list[lsp.CodeLens]:
+def lenses(ls: NeuralServer, uri: str, snap, engine: str | None = None) -> list[lsp.CodeLens]:
+    """The lenses of each network; ``engine``: why the study interpreter cannot run studies."""
     out = []
     for net in snap.analysis.file.networks:
         rng = snap.index.span_range(net.name_span)
         job = ls.jobs.find(uri, net.name)
         info = ls.studies.get(net.name)
-        if job is None and ls.trusted:
+        if job is None and ls.trusted and engine is not None:
+            title = f"⚠ {engine}: {engine_check.INSTALL}"
+            python = ls.settings.python
+            out.append(lsp.CodeLens(rng, lsp.Command(title, INSTALL_ENGINE, arguments=[python])))
+        elif job is None and ls.trusted:
             out.append(
                 lsp.CodeLens(
                     rng, lsp.Command("▶ Run HPO", RUN_HPO, arguments=[uri, net.name, "local"])
@@ -93,4 +101,10 @@ def register(ls: NeuralServer) -> None:
         if doc is None:
             return []
         snap = await ls.analyzer.current(doc.uri, doc.version)
-        return lenses(ls, doc.uri, snap) if snap is not None and snap.text == doc.text else []
+        if snap is None or snap.text != doc.text:
+            return []
+        engine = None
+        if ls.trusted:
+            loop = asyncio.get_running_loop()
+            engine = await loop.run_in_executor(None, engine_check.problem, ls.settings.python)
+        return lenses(ls, doc.uri, snap, engine)

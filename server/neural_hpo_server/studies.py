@@ -101,7 +101,7 @@ def _stamp(url: str) -> tuple[Any, ...]:
 def read_studies(url: str) -> dict[str, StudyInfo]:
     """The newest study of each network in the storage (runs in the worker thread)."""
     path = sqlite_file(url)
-    if path is not None and not path.is_file():
+    if (path is not None and not path.is_file()) or not optuna_available():
         return {}
     import optuna
 
@@ -154,6 +154,16 @@ def _info(network: str, study: Any, ts: Any) -> StudyInfo:
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@functools.cache
+def optuna_available() -> bool:
+    """Whether optuna is installed: the VS Code extension's bundle runs the server without it
+    (studies then show nothing; the run lens offers the install)."""
+    found = importlib.util.find_spec("optuna") is not None
+    if not found:
+        log.info("optuna is not installed: no study is read")
+    return found
 
 
 @functools.cache

@@ -1,5 +1,7 @@
 """Diagnostics for `.neural` files in the workspace that are not open: a scan at start-up, then
-watchdog keeps them current (debounced through the analyzer's disk lane)."""
+watchdog keeps them current (debounced through the analyzer's disk lane). Without watchdog (the
+VS Code extension's bundle has none: its wheels are per platform), the client's
+``workspace/didChangeWatchedFiles`` notifications do the same."""
 
 from __future__ import annotations
 
@@ -9,9 +11,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pygls.uris import from_fs_path
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path, to_fs_path
+
+try:
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+except ImportError:  # the extension's bundle: the client watches instead
+    Observer = None  # type: ignore[assignment,misc]
+    FileSystemEventHandler = object  # type: ignore[assignment,misc]
 
 from . import diagnostics
 
@@ -53,7 +61,7 @@ class _Handler(FileSystemEventHandler):
     def __init__(self, ls: NeuralServer, loop: asyncio.AbstractEventLoop, root: Path) -> None:
         self.ls, self.loop, self.root = ls, loop, root
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
+    def on_any_event(self, event: FileSystemEvent) -> None:  # type: ignore[name-defined]
         if event.is_directory or event.event_type in ("opened", "closed_no_write"):
             return
         for p in (event.src_path, getattr(event, "dest_path", "")):
@@ -75,24 +83,34 @@ def refresh(ls: NeuralServer, path: Path) -> None:
 
 
 def register(ls: NeuralServer) -> None:
-    observer = Observer()
+    observer = Observer() if Observer is not None else None
 
     async def start() -> None:
         loop = asyncio.get_running_loop()
         roots = ls.roots()
-        for root in roots:
-            observer.schedule(_Handler(ls, loop, root), str(root), recursive=True)
-        if roots:
-            observer.daemon = True
-            observer.start()
+        if observer is not None:
+            for root in roots:
+                observer.schedule(_Handler(ls, loop, root), str(root), recursive=True)
+            if roots:
+                observer.daemon = True
+                observer.start()
         for root in roots:
             files = await loop.run_in_executor(None, neural_files, root)
             for path in files:
                 refresh(ls, path)
 
     def stop() -> None:
-        if observer.is_alive():
+        if observer is not None and observer.is_alive():
             observer.stop()
 
     ls.on_ready.append(start)
     ls.on_shutdown.append(stop)
+    if observer is None:
+        log.info("watchdog is not installed: files on disk follow the client's file events")
+
+        @ls.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+        def watched(ls: NeuralServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+            for change in params.changes:
+                path = to_fs_path(change.uri)
+                if path is not None and path.endswith(SUFFIX):
+                    refresh(ls, Path(path))

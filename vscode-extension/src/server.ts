@@ -1,4 +1,8 @@
-// The language server's lifecycle: `<python> -m neural_hpo.cli lsp` over stdio, restartable.
+// The language server's lifecycle over stdio, restartable. It runs the bundled launcher
+// (bundled/tool/server.py, as in Microsoft's python-tools extension template) with any Python
+// >= 3.10: the bundle holds the language part, so squiggles and completion need no pip step;
+// `neural.importStrategy` says whether the bundle or the interpreter's neural-hpo comes first.
+import * as path from "path";
 import * as vscode from "vscode";
 import { CodeLens, LanguageClient, LanguageClientOptions } from "vscode-languageclient/node";
 import { Jobs } from "./jobs";
@@ -18,18 +22,22 @@ export class Server implements vscode.Disposable {
   constructor(
     private readonly output: vscode.OutputChannel,
     private readonly jobs: Jobs,
+    private readonly extensionPath: string,
   ) {
     jobs.onDidFinish(() => this.showPending());
   }
 
   async start(): Promise<void> {
     const python = await resolvePython(vscode.window.activeTextEditor?.document.uri);
-    const args = ["-m", "neural_hpo.cli", "lsp"];
-    this.output.appendLine(`Starting ${python} ${args.join(" ")}`);
+    const args = [path.join(this.extensionPath, "bundled", "tool", "server.py")];
+    const strategy = vscode.workspace.getConfiguration("neural").get<string>("importStrategy") ?? "useBundled";
+    this.output.appendLine(`Starting ${python} ${args.join(" ")} (importStrategy ${strategy})`);
+    const env = { ...process.env, NEURAL_IMPORT_STRATEGY: strategy };
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const client = new LanguageClient(
       "neural",
       "Neural HPO",
-      { command: python, args, options: { cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath } },
+      { command: python, args, options: { cwd, env } },
       this.clientOptions(),
     );
     this.client = client;
@@ -38,7 +46,7 @@ export class Server implements vscode.Disposable {
     } catch (error) {
       void vscode.window.showErrorMessage(
         `Neural HPO: the language server did not start with "${python}" (${String(error)}). ` +
-          "Set neural.python to an interpreter with neural-hpo installed.",
+          "Set neural.python (or select an interpreter) to a Python 3.10 or newer.",
       );
       return;
     }
@@ -79,7 +87,11 @@ export class Server implements vscode.Disposable {
         { scheme: "untitled", language: "neural" },
       ],
       outputChannel: this.output,
-      synchronize: { configurationSection: "neural" },
+      synchronize: {
+        configurationSection: "neural",
+        // the server's own file watcher (watchdog) is not in the bundle
+        fileEvents: vscode.workspace.createFileSystemWatcher("**/*.neural"),
+      },
       initializationOptions: {
         trusted: vscode.workspace.isTrusted,
         storagePath: settings.get("storagePath"),

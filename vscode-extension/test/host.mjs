@@ -1,7 +1,7 @@
 // Drives code-server (the real VS Code workbench) in headless Chromium and records what it sees.
 //
 // usage: node host.mjs <url> <file in the workspace> <artifact dir> <step>...
-// steps: highlight, diagnostic, completion, lens, untrusted, run. Writes <artifact dir>/result.json
+// steps: highlight, diagnostic, completion, lens, install, untrusted, run. Writes <artifact dir>/result.json
 // ({step: {ok, detail}}) and one screenshot per step; stops at the first failing step.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -74,6 +74,15 @@ const STEPS = {
     await lens.first().waitFor({ timeout: 120 * SECOND });
     const titles = await page.locator(`${editor} .codelens-decoration a`).allTextContents();
     return { ok: true, detail: { titles } };
+  },
+  // an interpreter without neural-hpo: the lens says so and offers the install command
+  async install(page) {
+    await page.keyboard.press("Escape");
+    await command(page, "File: Revert File");
+    const lens = page.locator(`${editor} .codelens-decoration a`, { hasText: /pip install neural-hpo/ });
+    await lens.first().waitFor({ timeout: 120 * SECOND });
+    const titles = await page.locator(`${editor} .codelens-decoration a`).allTextContents();
+    return { ok: !titles.some((t) => /Run HPO$/.test(t)), detail: { titles } };
   },
   // in an untrusted workspace no study runs: no run lens, or the client refuses its command
   async untrusted(page) {

@@ -1,4 +1,5 @@
--- The neural-hpo language server in Neovim (0.7: start_client + buf_attach_client; ≥ 0.8: vim.lsp.start).
+-- The neural-hpo language server in Neovim: 0.7 start_client + buf_attach_client; 0.8-0.10
+-- vim.lsp.start; 0.11+ vim.lsp.config/vim.lsp.enable with lsp/neural_hpo.lua. :help neural.
 local M = {}
 
 local config = {
@@ -40,12 +41,19 @@ local function on_progress(err, result, ctx, cfg)
   M.jobs[result.token] = job
 end
 
-local function client_config(bufnr)
+--- The client names: the plugin's, and the 0.11 config's (lsp/neural_hpo.lua).
+local NAMES = { ["neural-hpo"] = true, neural_hpo = true }
+
+--- The server command, from setup() (`cmd`, else `python`).
+function M.cmd()
+  return config.cmd or { config.python, "-m", "neural_hpo.cli", "lsp" }
+end
+
+--- What every Neovim version's client gets: command, settings, progress, omnifunc.
+local function common()
   local settings = vim.tbl_extend("force", { python = config.python }, config.settings)
   return {
-    name = "neural-hpo",
-    cmd = config.cmd or { config.python, "-m", "neural_hpo.cli", "lsp" },
-    root_dir = root_dir(bufnr),
+    cmd = M.cmd(),
     init_options = vim.tbl_extend("force", { trusted = true }, settings),
     settings = { neural = settings },
     handlers = { ["$/progress"] = on_progress },
@@ -53,6 +61,28 @@ local function client_config(bufnr)
       vim.bo[attached].omnifunc = "v:lua.vim.lsp.omnifunc"
     end,
   }
+end
+
+local function client_config(bufnr)
+  return vim.tbl_extend("force", common(), { name = "neural-hpo", root_dir = root_dir(bufnr) })
+end
+
+--- The configuration lsp/neural_hpo.lua returns to vim.lsp.config (Neovim 0.11+).
+function M.lsp_config()
+  return vim.tbl_extend("force", common(), {
+    filetypes = { "neural" },
+    root_dir = function(bufnr, on_dir)
+      on_dir(root_dir(bufnr))
+    end,
+  })
+end
+
+--- `client:request` from 0.11 (the dot form is deprecated there), `client.request` before.
+local function request(client, method, params, handler, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
 end
 
 function M.attach(bufnr)
@@ -71,11 +101,16 @@ function M.attach(bufnr)
   end
 end
 
+local function attached_clients(bufnr)
+  if vim.lsp.get_clients then -- 0.10+
+    return vim.lsp.get_clients({ bufnr = bufnr })
+  end
+  return vim.lsp.buf_get_clients(bufnr) -- 0.7-0.9, where it is not deprecated
+end
+
 local function client_of(bufnr)
-  local attached = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr })
-    or vim.lsp.buf_get_clients(bufnr)
-  for _, client in pairs(attached) do
-    if client.name == "neural-hpo" then
+  for _, client in pairs(attached_clients(bufnr)) do
+    if NAMES[client.name] then
       return client
     end
   end
@@ -107,7 +142,7 @@ local function study(bufnr)
 end
 
 local function execute(client, bufnr, command, arguments)
-  client.request("workspace/executeCommand", { command = command, arguments = arguments }, function(err)
+  request(client, "workspace/executeCommand", { command = command, arguments = arguments }, function(err)
     if err then
       vim.notify(string.format("%s: %s", command, err.message), vim.log.levels.ERROR)
     end
@@ -148,7 +183,7 @@ function M.report()
   local bufnr = vim.api.nvim_get_current_buf()
   local client, target = client_of(bufnr), study(bufnr)
   if client and target then
-    client.request("neural/report", target, function(err, result)
+    request(client, "neural/report", target, function(err, result)
       if err or result == nil or result.path == nil then
         vim.notify("neural-hpo: no report: " .. (err and err.message or "none yet"), vim.log.levels.ERROR)
       else
@@ -157,5 +192,8 @@ function M.report()
     end, bufnr)
   end
 end
+
+M.attached_clients = attached_clients
+M.NAMES = NAMES
 
 return M
