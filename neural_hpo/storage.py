@@ -14,6 +14,12 @@ if TYPE_CHECKING:  # optuna loads on first use: the language server reads these 
 
 STORAGE_DIR = ".neural-hpo"
 STORAGE_FILE = "studies.db"
+#: study user attributes of a study seeded from another (``engine.reuse``): its parent's name,
+#: and what the studies that may be one another's parents share
+PARENT_ATTR = "parent_study"
+LINEAGE_ATTR = "lineage"
+#: trial system attribute of a reused trial: ``<parent study>#<trial number>``
+REUSED_FROM = "neural_hpo:reused_from"
 
 
 def default_storage_url(root: str | Path | None = None) -> str:

@@ -26,6 +26,8 @@ def study_status(info: StudyInfo) -> str:
     text = f"{info.n_total} trials"
     if info.best_value is not None:
         text += f" · best {info.metric} {show(info.best_value)}"
+    if info.parent:
+        text += f" ({info.reuse_note()})"
     return text
 
 

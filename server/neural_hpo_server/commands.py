@@ -40,6 +40,7 @@ OPTIONS = (
     "pruner",
     "jobs",
     "allow_space_change",
+    "fresh",
 )
 
 

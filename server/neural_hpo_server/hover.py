@@ -153,6 +153,8 @@ def _network_doc(name: str, snap: Snapshot, info: StudyInfo | None) -> str:
         text += f"\n\nnewest study `{info.study}`: {info.n_complete}/{info.n_total} trials complete"
         if info.best_value is not None:
             text += f", best {info.metric} {show(info.best_value)}"
+        if info.parent:
+            text += f"; {info.reuse_note()}"
     return text
 
 

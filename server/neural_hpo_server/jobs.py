@@ -60,6 +60,7 @@ class Job:
     total: int | None = None
     best: float | None = None
     study: str | None = None
+    reused: str | None = None  # "34 reused from MyModel-1a2b3c4d"
     process: asyncio.subprocess.Process | None = None
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
@@ -68,6 +69,8 @@ class Job:
         text = f"trial {self.done}/{self.total}" if self.total else f"{self.done} trials"
         if self.best is not None:
             text += f" · best {self.metric} {show(self.best)}"
+        if self.reused:
+            text += f" ({self.reused})"
         return text
 
 
@@ -91,7 +94,7 @@ def command_line(python: str, req: RunRequest, storage: str, ray_address: str | 
 
 #: the events ``neural-hpo run --json-events`` prints (``neural_hpo.engine.events``)
 TRIAL_ENDS = frozenset({"trial_finished", "trial_pruned", "trial_failed"})
-EVENTS = TRIAL_ENDS | {"trial_started", "best_changed", "done"}
+EVENTS = TRIAL_ENDS | {"trials_reused", "trial_started", "best_changed", "done"}
 #: keys every event carries (None where one does not apply)
 EVENT_KEYS = ("event", "study", "n_trials", "finished", "best_value")
 
@@ -102,6 +105,8 @@ def apply_event(job: Job, event: dict[str, Any]) -> bool:
     job.total = event["n_trials"]
     job.done = event["finished"]
     job.best = event["best_value"]
+    if event["event"] == "trials_reused":
+        job.reused = f"{event['reused']} reused from {event['parent']}"
     return event["event"] in TRIAL_ENDS
 
 
@@ -161,6 +166,8 @@ class JobManager:
         stderr = asyncio.get_running_loop().create_task(self._drain(job))
         async for line in job.process.stdout:
             event = parse_event(line)
+            if event is not None and event["event"] == "trials_reused":
+                ls.tell(f"neural-hpo: {event['message']}", lsp.MessageType.Info)
             if event is not None and apply_event(job, event):
                 pct = min(100, round(100 * job.done / job.total)) if job.total else None
                 progress.report(job.status(), pct)
