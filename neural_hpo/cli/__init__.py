@@ -7,7 +7,16 @@ import importlib
 import sys
 
 #: subcommand modules under neural_hpo.cli, in the order ``--help`` lists them
-COMMANDS: tuple[str, ...] = ("check", "fmt", "run", "studies", "report", "importance", "lsp")
+COMMANDS: tuple[str, ...] = (
+    "check",
+    "fmt",
+    "run",
+    "estimate",
+    "studies",
+    "report",
+    "importance",
+    "lsp",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,6 +78,24 @@ def network_cost(net: Network, space: SearchSpace) -> Cost | None:
     )
 
 
+def extreme_corners(net: Network, space: SearchSpace) -> tuple[dict, dict]:
+    """The corners with the fewest and the most parameters (with too many corners to count,
+    every parameter at its low / high end: the first / last option of a categorical)."""
+    corners = _corners(space)
+    counted = [
+        (b[0], c) for c in corners or [] if (b := _bounds(materialize(net, c, space), space))
+    ]
+    if corners and len(counted) == len(corners):
+        return min(counted, key=lambda x: x[0])[1], max(counted, key=lambda x: x[0])[1]
+    ends = [
+        (p.choices[0], p.choices[-1]) if p.kind == "categorical" else (p.low, p.high) for p in space
+    ]
+    return (
+        {p.name: lo for p, (lo, _) in zip(space, ends)},
+        {p.name: hi for p, (_, hi) in zip(space, ends)},
+    )
+
+
 def _corners(space: SearchSpace) -> list[dict] | None:
     """Every corner (None when more than MAX_CORNERS): each option of a categorical, both ends
     of a range; inactive conditional parameters are ignored by ``materialize``."""
