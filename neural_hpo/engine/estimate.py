@@ -19,6 +19,7 @@ import torch
 
 from neural_hpo.dsl.cost import extreme_corners
 from neural_hpo.dsl.space import materialize
+from neural_hpo.labels import duration
 
 from .config import load_network
 from .datasets import DatasetSource
@@ -100,7 +101,9 @@ class Estimate:
         for key in ("smallest", "largest"):
             c = getattr(self, key)
             data[key].update(epoch_s=c.epoch_s, trial_s=c.trial_s)
-        data.update(trial_s=list(self.trial_s()), budget_s=list(self.budget_s()))
+        data.update(
+            trial_s=list(self.trial_s()), budget_s=list(self.budget_s()), lines=self.lines()
+        )
         return data
 
 
@@ -204,12 +207,3 @@ def _time_corner(
         setup_s=setup_s + time.perf_counter() - t0,
     )
     return corner, len(x)
-
-
-def duration(seconds: float) -> str:
-    """``0.42 s``, ``3 min 20 s``, ``2 h 05 min``."""
-    if seconds < 60:
-        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"

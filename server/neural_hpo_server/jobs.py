@@ -14,11 +14,14 @@ import collections
 import json
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+
+from neural_hpo.labels import duration
 
 from .engine_cli import default, flag_of
 from .progress import Progress
@@ -61,14 +64,19 @@ class Job:
     best: float | None = None
     study: str | None = None
     reused: str | None = None  # "34 reused from MyModel-1a2b3c4d"
+    started: float | None = None  # when its first trial started (monotonic seconds)
     process: asyncio.subprocess.Process | None = None
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
     def status(self) -> str:
-        """``trial 12/50 · best accuracy 0.981``."""
+        """``trial 12/50 · best accuracy 0.981 · ETA 3 min 20 s``: the ETA from the time this
+        run's finished trials took (parallel workers included)."""
         text = f"trial {self.done}/{self.total}" if self.total else f"{self.done} trials"
         if self.best is not None:
             text += f" · best {self.metric} {show(self.best)}"
+        if self.started is not None and self.done and self.total and self.done < self.total:
+            left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+            text += f" · ETA {duration(left)}"
         if self.reused:
             text += f" ({self.reused})"
         return text
@@ -105,6 +113,8 @@ def apply_event(job: Job, event: dict[str, Any]) -> bool:
     job.total = event["n_trials"]
     job.done = event["finished"]
     job.best = event["best_value"]
+    if event["event"] == "trial_started" and job.started is None:
+        job.started = time.monotonic()
     if event["event"] == "trials_reused":
         job.reused = f"{event['reused']} reused from {event['parent']}"
     return event["event"] in TRIAL_ENDS
