@@ -7,6 +7,9 @@ trains for real.
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import optuna
 import pytest
 from optuna.trial import TrialState, create_trial
@@ -211,3 +214,14 @@ def test_cli_run_prints_the_reuse_and_studies_show_the_lineage(tmp_path, capsys)
     assert main(["studies", "--storage", url]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(child))
     assert row.endswith(f"(reused 2 of 2 from {parent_name})")
+
+
+def test_the_example_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(
+        str(Path(__file__).parent.parent / "examples" / "edit_and_reuse.py"), run_name="__main__"
+    )
+    out = capsys.readouterr().out
+    assert out.startswith("cost: ") and "configurations" in out
+    reused = next(line for line in out.splitlines() if line.startswith("reused "))
+    assert reused.startswith("reused ") and " of 6 trials from Reuse-" in reused
