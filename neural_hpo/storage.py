@@ -26,6 +26,12 @@ DRIVER_EXTRAS = {
     "postgresql": 'pip install "neural-hpo[postgres]" (psycopg 3)',
     "mysql": 'pip install "neural-hpo[mysql]" and write the URL as mysql+pymysql://...',
 }
+#: study user attributes of a study seeded from another (``engine.reuse``): its parent's name,
+#: and what the studies that may be one another's parents share
+PARENT_ATTR = "parent_study"
+LINEAGE_ATTR = "lineage"
+#: trial system attribute of a reused trial: ``<parent study>#<trial number>``
+REUSED_FROM = "neural_hpo:reused_from"
 
 
 def default_storage_url(root: str | Path | None = None) -> str:

@@ -18,7 +18,7 @@ from neural_hpo.engine.api import NoCompletedTrialError, OptimizationResult
 from neural_hpo.engine.config import DSLError
 from neural_hpo.engine.devices import resolve_device
 from neural_hpo.engine.objective import objective
-from neural_hpo.engine.study import SpaceChangedError, fail_orphaned_trials, open_storage
+from neural_hpo.engine.study import fail_orphaned_trials, open_storage
 
 FAST = {"dataset_name": "digits", "limit": 300, "seed": 0}
 
@@ -103,7 +103,7 @@ def test_hyperband_pruner_is_selectable(storage):
     assert isinstance(result.study.pruner, optuna.pruners.HyperbandPruner)
 
 
-def test_resume_adds_trials_and_refuses_a_changed_space(storage):
+def test_resume_adds_trials_and_a_changed_space_opens_a_child(storage):
     first = optimize_and_return(SMALL_CONFIG, 2, study_name="s", storage=storage, **FAST)
     kept = [(t.number, t.value, t.params) for t in first.study.get_trials()]
     again = optimize_and_return(SMALL_CONFIG, 1, study_name="s", storage=storage, **FAST)
@@ -111,8 +111,9 @@ def test_resume_adds_trials_and_refuses_a_changed_space(storage):
     assert len(trials) == 3 and [(t.number, t.value, t.params) for t in trials[:2]] == kept
     assert trials[2].params != trials[0].params  # the resumed sampler does not replay its draws
     changed = SMALL_CONFIG.replace("[16, 32]", "[16, 64]")
-    with pytest.raises(SpaceChangedError, match="allow_space_change"):
-        optimize_and_return(changed, 1, study_name="s", storage=storage, **FAST)
+    child = optimize_and_return(changed, 1, study_name="s", storage=storage, **FAST)
+    assert child.study.study_name.startswith("s-") and child.reuse.parent == "s"
+    assert child.reuse.reused == sum(t.params["dense_1.units"] == 16 for t in trials)
     resumed = optimize_and_return(
         changed, 1, study_name="s", storage=storage, allow_space_change=True, **FAST
     )

@@ -109,3 +109,33 @@ def test_arguments_ray_cannot_honour_fail_before_any_trial(tmp_path, kwargs, mes
 def test_ray_options_need_use_ray(tmp_path):
     with pytest.raises(ValueError, match="ray_options are for use_ray=True"):
         optimize_and_return(DIGITS, 2, ray_options=RayOptions())
+
+
+def test_the_ray_search_is_told_the_studys_finished_trials():
+    from ray.tune.search.optuna import OptunaSearch
+
+    from neural_hpo.distributed.dsl_run import tell_finished
+
+    loaded = load_network(DIGITS)
+    dists = loaded.space.to_optuna()
+    full = {"dense_1.units": 32, "dropout_1.rate": 0.2, "optimizer.learning_rate": 1e-3}
+    full["training.batch_size"] = 32
+    study = optuna.create_study(direction="maximize")
+    study.add_trials(
+        [
+            optuna.trial.create_trial(params=full, distributions=dists, value=0.9),
+            optuna.trial.create_trial(
+                state=TrialState.PRUNED,
+                params=full,
+                distributions=dists,
+                intermediate_values={0: 0.2, 1: 0.3},
+            ),
+            optuna.trial.create_trial(state=TrialState.FAIL),
+        ]
+    )
+    search = OptunaSearch(space=dists, metric="accuracy", mode="max")
+    assert tell_finished(search, study, loaded) is search
+    told = search._ot_study.get_trials()
+    assert [t.state for t in told] == [TrialState.COMPLETE, TrialState.PRUNED]
+    assert told[0].value == 0.9 and told[0].params == full
+    assert told[1].intermediate_values == {0: 0.2, 1: 0.3}

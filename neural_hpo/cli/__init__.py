@@ -11,6 +11,7 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "fmt",
     "run",
+    "estimate",
     "studies",
     "report",
     "importance",

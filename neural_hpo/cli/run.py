@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="sampler and training seed (default: the DSL's)")
     p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
     p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
+    p.add_argument(
+        "--fresh", action="store_true", help="reuse no trials of the study of an earlier version"
+    )
     p.add_argument("--json-events", action="store_true", help="one JSON event per line on stdout")
     ray = p.add_argument_group('Ray Tune (pip install "neural-hpo[ray]")')
     ray.add_argument("--ray", action="store_true", help="run the trials on Ray Tune")
@@ -157,6 +160,20 @@ class JsonEvents:
         self.stream.flush()
 
 
+def announce_reuse(handler: Any, args: argparse.Namespace) -> Any:
+    """``handler``, after printing ``reused 34 of 50 trials from X`` on stderr for the
+    ``trials_reused`` event (which reaches only a JSON consumer)."""
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["event"] == "trials_reused":
+            print(event["message"], file=sys.stderr, flush=True)
+            if not args.json_events:
+                return
+        handler(event)
+
+    return on_event
+
+
 def ray_options(args: argparse.Namespace) -> Any:
     """The RayOptions of ``--ray``'s flags (None without ``--ray``; Ray flags alone are an
     error rather than ignored)."""
@@ -209,7 +226,8 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             limit=args.limit,
             allow_space_change=args.allow_space_change,
-            on_event=JsonEvents() if args.json_events else Progress(),
+            fresh=args.fresh,
+            on_event=announce_reuse(JsonEvents() if args.json_events else Progress(), args),
             use_ray=args.ray,
             ray_options=ray_options(args),
         )

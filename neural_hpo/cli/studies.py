@@ -1,4 +1,5 @@
-"""``neural-hpo studies``: the studies of a storage with their best values."""
+"""``neural-hpo studies``: the studies of a storage with their best values and lineage (the
+parent a study reused trials from)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import optuna
 
+    from neural_hpo.engine.reuse import reuse_summary
     from neural_hpo.engine.study import open_storage
     from neural_hpo.trials import load_trials
 
@@ -29,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         metric = ts.default_metric()
         # TrialSet.best skips trials that broke a constraint, which Optuna's summaries count
         best = ts.best(metric) if metric in ts.available_metrics() else None
+        reuse = reuse_summary(study)
         rows.append(
             {
                 "study": name,
@@ -37,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
                 "trials": len(ts.trials),
                 "best_value": ts.metric_value(best, metric) if best is not None else None,
                 "best_params": best.params if best is not None else None,
+                "parent": reuse.parent if reuse else None,
+                "reused": reuse.reused if reuse else 0,
+                "reused_of": reuse.of if reuse else 0,
             }
         )
     if args.json:
@@ -50,5 +56,8 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         best = "-" if r["best_value"] is None else f"{r['best_value']:.4g}"
         network = r["network"] or "-"
-        print(f"{r['study']:<32} {network:<16} {r['metric']!s:<10} {r['trials']:>6}  {best}")
+        line = f"{r['study']:<32} {network:<16} {r['metric']!s:<10} {r['trials']:>6}  {best}"
+        if r["parent"]:
+            line += f"  (reused {r['reused']} of {r['reused_of']} from {r['parent']})"
+        print(line)
     return 0

@@ -2,7 +2,7 @@
 
 The engine opens the study as for a local run; here each Ray trial trains the network with the
 engine's training path (``trainable``), the search is Ray's OptunaSearch with the study's sampler
-(or random search, or PBT), and ``recorder`` writes every finished Ray trial into the study.
+(told the study's finished trials, reused ones included; or random search, or PBT), and ``recorder`` writes every finished Ray trial into the study.
 Experiments live in ``<storage_path>/<study name>/run-<k>``: each call starts run k+1, or with
 ``resume`` continues the latest one that Tune can restore.
 """
@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 import optuna
+from optuna.trial import TrialState
 
 from neural_hpo.engine.config import LoadedNetwork
 from neural_hpo.engine.datasets import DatasetSource
@@ -88,13 +89,17 @@ def run_on_ray(
                 perturbation_interval=interval,
                 explore=SnapToSpace(loaded.space) if pbt else None,
             ),
-            search_alg=make_search_alg(
-                algorithm,
-                metric=metric,
-                mode=mode,
-                sampler=sampler,
-                space=loaded.space.to_optuna(),
-                seed=seed,
+            search_alg=tell_finished(
+                make_search_alg(
+                    algorithm,
+                    metric=metric,
+                    mode=mode,
+                    sampler=sampler,
+                    space=loaded.space.to_optuna(),
+                    seed=seed,
+                ),
+                study,
+                loaded,
             ),
             resources=trial_resources(options.cpus_per_trial, options.gpus_per_trial),
             storage_path=root,
@@ -115,6 +120,26 @@ def run_on_ray(
             # in-memory study, which keeps the first value and warns once per epoch
             warnings.filterwarnings("ignore", "The reported value is ignored", UserWarning)
             experiment.run(resume=options.resume)  # stdout may carry JSON events
+
+
+def tell_finished(search: Any, study: optuna.Study, loaded: LoadedNetwork) -> Any:
+    """``search``, told the study's finished trials (earlier runs' and those reused from a parent
+    study), so that Ray's OptunaSearch starts informed as a local run's sampler does. Ray samples
+    every parameter, so a trial without an inactive conditional one is left out."""
+    if not hasattr(search, "add_evaluated_point"):  # random search learns nothing
+        return search
+    names = set(loaded.space.names())
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
+        if set(t.params) == names:
+            steps = [t.intermediate_values[k] for k in sorted(t.intermediate_values)]
+            value = t.value if t.state == TrialState.COMPLETE else None
+            search.add_evaluated_point(
+                dict(t.params),
+                value,
+                pruned=t.state == TrialState.PRUNED,
+                intermediate_values=steps or None,
+            )
+    return search
 
 
 def most_epochs(loaded: LoadedNetwork, epochs: int | None) -> int:

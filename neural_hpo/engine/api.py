@@ -23,10 +23,12 @@ from neural_hpo.trials import history, is_feasible, trial_to_dict
 from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
 from .devices import resolve_device
-from .events import RUN_ATTR, EventHandler, StudyWatcher
+from .events import RUN_ATTR, EventHandler, StudyWatcher, reuse_event
 from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
+from .reuse import Reuse
 from .samplers import SearchPlan, pruner_name, sampler_name
 from .study import (
+    default_lineage,
     default_study_name,
     fail_orphaned_trials,
     open_storage,
@@ -48,8 +50,10 @@ class OptimizationResult(dict):
     (for several objectives the Pareto front; the parameters are those of the front's best
     trial on the first objective) and ``pareto_front`` (also ``'_pareto_front'``: each front
     trial's number, parameters, objective values and metrics). Trials that broke a constraint
-    are in none of them.
+    are in none of them. ``reuse``: what the study took over from its parent (None if nothing).
     """
+
+    reuse: Reuse | None = None
 
     def __init__(self, study: optuna.Study):
         self.study = study
@@ -190,6 +194,7 @@ def optimize_and_return(
     epochs: int | None = None,
     limit: int | None = None,
     allow_space_change: bool = False,
+    fresh: bool = False,
     objective_fn: ObjectiveFn | None = None,
     on_event: EventHandler | None = None,
     directions: Sequence[str] | None = None,
@@ -206,7 +211,10 @@ def optimize_and_return(
     default: the DSL's ``training.constraints``) bound recorded metrics: infeasible trials are
     never the best nor on the front. ``study_name`` resumes a stored
     study (default: network name + a hash of source, objectives and sampler, so rerunning a file
-    with the same settings resumes). ``objective_fn``
+    with the same settings resumes). A new study (an edited file, or a named study whose space
+    changed, unless ``allow_space_change`` resumes it as is) starts with the finished trials of
+    its parent that fit its space (``result.reuse`` says how many; ``fresh=True`` reuses none;
+    see docs/engine.md). ``objective_fn``
     replaces the objective (same signature as ``objective``). ``on_event`` receives study
     events (see ``events``). ``use_ray=True`` runs the trials on Ray Tune (``ray_options``:
     ``neural_hpo.distributed.RayOptions``; see docs/distributed.md) into the same study.
@@ -278,7 +286,7 @@ def optimize_and_return(
     if prepare is not None:
         prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
-    study = open_study(
+    study, reuse = open_study(
         open_storage(url),
         study_name or default_study_name(loaded, names, plan.sampler, dirs, bounds),
         loaded,
@@ -288,7 +296,11 @@ def optimize_and_return(
         plan.make_pruner(),
         allow_space_change=allow_space_change,
         constraints=[str(c) for c in bounds],
+        lineage=study_name or default_lineage(loaded, names, plan.sampler, dirs, bounds),
+        fresh=fresh,
     )
+    if reuse is not None and on_event is not None:
+        on_event(reuse_event(study, n_trials, reuse))
     fail_orphaned_trials(study)
     deadline = None if timeout is None else time.time() + timeout
     first = len(study.get_trials(deepcopy=False))
@@ -332,7 +344,9 @@ def optimize_and_return(
         raise NoCompletedTrialError(study)
     if not any(t.state == TrialState.COMPLETE and is_feasible(t) for t in trials):
         raise NoFeasibleTrialError(study)
-    return OptimizationResult(study)
+    result = OptimizationResult(study)
+    result.reuse = reuse
+    return result
 
 
 def _run(

@@ -2,8 +2,10 @@
 
 A watcher thread polls the study (every worker, in any process, writes there) and turns state
 changes into events: ``trial_started``, ``trial_finished``, ``trial_pruned``, ``trial_failed``,
-``best_changed`` and, at the end, ``done``. Every event carries the same keys (None where a key
-does not apply) so consumers can read them without guessing.
+``best_changed`` and, at the end, ``done``; before them, ``trials_reused`` when the study took
+trials over from its parent (with ``parent``, ``reused``, ``of`` and ``message``). Every event
+carries the same keys (None where a key does not apply) so consumers can read them without
+guessing.
 
 Other processes may write to the same study meanwhile: with a ``run_id`` only the trials tagged
 with it (``RUN_ATTR``, set by the trial runner) count as this run's (``finished``, out of
@@ -147,3 +149,12 @@ class StudyWatcher:
                 "reason": t.user_attrs.get("fail_reason") if t is not None else None,
             }
         )
+
+
+def reuse_event(study: optuna.Study, n_trials: int, reuse: Any) -> Event:
+    """``trials_reused``: ``reuse`` (an ``engine.reuse.Reuse``) with the keys of every event."""
+    keys = ("trial", "state", "value", "params", "best_value", "best_trial", "reason")
+    event: Event = {"event": "trials_reused", "study": study.study_name, "n_trials": n_trials}
+    event.update(dict.fromkeys(keys), finished=0)
+    event.update(parent=reuse.parent, reused=reuse.reused, of=reuse.of, message=reuse.message())
+    return event

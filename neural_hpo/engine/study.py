@@ -28,17 +28,14 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
-from neural_hpo.storage import resolve_storage
+from neural_hpo.storage import LINEAGE_ATTR, PARENT_ATTR, REUSED_FROM, resolve_storage
 from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
+from .reuse import Reuse, find_parent, reuse_parent
 
 WORKER_PREFIX = "neural_hpo:worker:"
 SQLITE_BUSY_TIMEOUT_S = 60
-
-
-class SpaceChangedError(ValueError):
-    """A study is resumed with a search space other than the one it was created with."""
 
 
 def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
@@ -88,6 +85,18 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _name_key(
+    loaded: LoadedNetwork,
+    metric_names: Sequence[str],
+    sampler: str,
+    directions: Sequence[str],
+    constraints: Sequence[object],
+) -> list[str]:
+    natural = [METRIC_DIRECTIONS.get(m) for m in metric_names]
+    unusual = list(directions) if directions and list(directions) != natural else []
+    return [*metric_names, sampler, *unusual, *map(str, constraints)]
+
+
 def default_study_name(
     loaded: LoadedNetwork,
     metric_names: Sequence[str],
@@ -99,10 +108,23 @@ def default_study_name(
     file with the same settings resumes its study; another sampler or metric starts its own.
     Directions against a metric's nature and constraints join the hash only when present, so
     the names of studies without them do not change."""
-    natural = [METRIC_DIRECTIONS.get(m) for m in metric_names]
-    unusual = list(directions) if directions and list(directions) != natural else []
-    key = "\0".join([loaded.source_hash, *metric_names, sampler, *unusual, *map(str, constraints)])
+    key = "\0".join(
+        [loaded.source_hash, *_name_key(loaded, metric_names, sampler, directions, constraints)]
+    )
     return f"{loaded.network.name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def default_lineage(
+    loaded: LoadedNetwork,
+    metric_names: Sequence[str],
+    sampler: str,
+    directions: Sequence[str] = (),
+    constraints: Sequence[object] = (),
+) -> str:
+    """What the default studies of every version of a network share (the default name without
+    the source): a new version's study reuses the trials of the newest study of its lineage."""
+    key = "\0".join(_name_key(loaded, metric_names, sampler, directions, constraints))
+    return f"{loaded.network.name}:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def open_study(
@@ -116,13 +138,30 @@ def open_study(
     *,
     allow_space_change: bool = False,
     constraints: Sequence[str] = (),
-) -> optuna.Study:
-    """Create the study, or resume it when it exists and its search space is unchanged.
+    lineage: str | None = None,
+    fresh: bool = False,
+) -> tuple[optuna.Study, Reuse | None]:
+    """Create the study, or resume it when it exists with the same search space, and seed it
+    with the fitting trials of its parent (see ``reuse``); returns it and what it reused.
 
-    Raises SpaceChangedError when the space differs (unless ``allow_space_change``) and
-    ValueError when the stored objectives or constraints (``["latency_ms < 100"]``) differ.
+    A stored study ``study_name`` with another space is resumed as is with
+    ``allow_space_change``; otherwise its child ``<study_name>-<space hash>`` is opened, which
+    reuses its trials. ``lineage`` (default: ``study_name``) names the studies a new one may
+    reuse; ``fresh`` reuses none. ValueError when the stored objectives or constraints
+    (``["latency_ms < 100"]``) differ.
     """
-    exists = study_name in optuna.get_all_study_names(storage)
+    lineage = lineage or study_name
+    signature = loaded.space.signature()
+    names = set(optuna.get_all_study_names(storage))
+    if study_name in names:
+        stored = optuna.load_study(study_name=study_name, storage=storage)
+        _check_objectives(stored, metric_names, directions)
+        old = stored.user_attrs.get("space_signature")
+        if old is not None and old != signature and not allow_space_change:
+            study_name = f"{study_name}-{signature[:8]}"
+    exists = study_name in names
+    if exists and fresh:
+        exists = not _drop_for_fresh(storage, study_name)
     study = optuna.create_study(
         storage=storage,
         study_name=study_name,
@@ -131,9 +170,8 @@ def open_study(
         pruner=pruner,
         load_if_exists=True,
     )
-    signature = loaded.space.signature()
     if exists:
-        _check_resume(study, signature, metric_names, directions, allow_space_change)
+        _check_objectives(study, metric_names, directions)
         stored = study.user_attrs.get("constraints", [])
         if list(stored) != list(constraints):
             raise ValueError(
@@ -141,15 +179,7 @@ def open_study(
                 f"run asks for {list(constraints) or 'none'}: use another study_name"
             )
     else:
-        with warnings.catch_warnings():  # stable in practice; Optuna still labels it experimental
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            study.set_metric_names(list(metric_names))
-        study.set_user_attr("network", loaded.network.name)
-        study.set_user_attr(
-            "metric", metric_names[0] if len(metric_names) == 1 else list(metric_names)
-        )
-        if constraints:
-            study.set_user_attr("constraints", list(constraints))
+        _describe_new(study, loaded, metric_names, constraints, lineage)
     attrs = study.user_attrs
     if attrs.get("space_signature") != signature:
         study.set_user_attr("space_signature", signature)
@@ -157,30 +187,55 @@ def open_study(
     if attrs.get("dsl_hash") != loaded.source_hash:
         study.set_user_attr("dsl_source", loaded.source)
         study.set_user_attr("dsl_hash", loaded.source_hash)
-    return study
+    parent = attrs.get(PARENT_ATTR) if exists else None
+    if not exists and not fresh:
+        parent = find_parent(study, lineage)
+        if parent is not None:
+            study.set_user_attr(PARENT_ATTR, parent)
+    if not isinstance(parent, str) or parent not in names:
+        return study, None
+    return study, reuse_parent(study, loaded, parent)
 
 
-def _check_resume(
+def _describe_new(
     study: optuna.Study,
-    signature: str,
+    loaded: LoadedNetwork,
     metric_names: Sequence[str],
-    directions: Sequence[str],
-    allow_space_change: bool,
+    constraints: Sequence[str],
+    lineage: str,
+) -> None:
+    with warnings.catch_warnings():  # stable in practice; Optuna still labels it experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(list(metric_names))
+    study.set_user_attr("network", loaded.network.name)
+    study.set_user_attr("metric", metric_names[0] if len(metric_names) == 1 else list(metric_names))
+    study.set_user_attr(LINEAGE_ATTR, lineage)
+    if constraints:
+        study.set_user_attr("constraints", list(constraints))
+
+
+def _drop_for_fresh(storage: optuna.storages.BaseStorage, study_name: str) -> bool:
+    """``fresh`` on a stored study: one that holds only reused trials is deleted (they stay in
+    its parent) and started again; one with trials of its own is an error."""
+    trials = optuna.load_study(study_name=study_name, storage=storage).get_trials(deepcopy=False)
+    own = sum(1 for t in trials if REUSED_FROM not in t.system_attrs)
+    if own:
+        raise ValueError(
+            f"study {study_name!r} already has {own} trial(s) of its own; --fresh (fresh=True) "
+            "starts an empty study: pass another study name"
+        )
+    optuna.delete_study(study_name=study_name, storage=storage)
+    return True
+
+
+def _check_objectives(
+    study: optuna.Study, metric_names: Sequence[str], directions: Sequence[str]
 ) -> None:
     stored = [d.name.lower() for d in study.directions]
     if stored != list(directions) or list(study.metric_names or metric_names) != list(metric_names):
         raise ValueError(
             f"study {study.study_name!r} optimizes {study.metric_names} ({', '.join(stored)}); "
             f"this run asks for {list(metric_names)}: use another study_name"
-        )
-    old = study.user_attrs.get("space_signature")
-    if old is not None and old != signature and not allow_space_change:
-        before = study.user_attrs.get("space", {})
-        raise SpaceChangedError(
-            f"study {study.study_name!r} was created with another search space "
-            f"(parameters then: {', '.join(before) or 'unknown'}); its trials would not be "
-            "comparable. Use a new study_name, or pass allow_space_change=True "
-            "(--allow-space-change) to resume anyway."
         )
 
 

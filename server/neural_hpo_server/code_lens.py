@@ -1,7 +1,8 @@
-"""Code lenses over each ``network``: run (locally or on Ray), open the report, and a live status
-("trial 12/50 · 80 in study · best accuracy 0.981": this run's trials, then the study's, which
-other runs and machines sharing the storage add to) that refreshes as trials finish, whoever
-started the run."""
+"""Code lenses over each ``network``: run (locally or on Ray), estimate the time, open the report,
+a live status ("trial 12/50 · 80 in study · best accuracy 0.981 · ETA 3 min 20 s": this run's
+trials, then the study's, which other runs and machines sharing the storage add to) that
+refreshes as trials finish, whoever started the run, and the cost over the space
+("50.9k–204k parameters · ...")."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pygls.exceptions import JsonRpcException
 
 from . import engine_check
 from .commands import CANCEL_HPO, OPEN_REPORT, RUN_HPO
+from .costs import ESTIMATE_TIME, cost_of
 from .values import show
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ def study_status(info: StudyInfo) -> str:
     text = f"{info.n_total} trials"
     if info.best_value is not None:
         text += f" · best {info.metric} {show(info.best_value)}"
+    if info.parent:
+        text += f" ({info.reuse_note()})"
     return text
 
 
@@ -56,6 +60,11 @@ def lenses(ls: NeuralServer, uri: str, snap, engine: str | None = None) -> list[
                     rng, lsp.Command("▶ Run HPO on Ray", RUN_HPO, arguments=[uri, net.name, "ray"])
                 )
             )
+            out.append(
+                lsp.CodeLens(
+                    rng, lsp.Command("⏱ Estimate time", ESTIMATE_TIME, arguments=[uri, net.name])
+                )
+            )
         elif job is not None:
             out.append(lsp.CodeLens(rng, lsp.Command("■ Cancel", CANCEL_HPO, arguments=[job.id])))
         if info is not None:
@@ -69,6 +78,9 @@ def lenses(ls: NeuralServer, uri: str, snap, engine: str | None = None) -> list[
             status = job.status(info.n_total if info and info.study == job.study else None)
         if status:
             out.append(lsp.CodeLens(rng, lsp.Command(status, "")))
+        cost = cost_of(snap, net.name)
+        if cost is not None:
+            out.append(lsp.CodeLens(rng, lsp.Command(cost.text(), "")))
     return out
 
 

@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from neural_hpo.dsl.catalog import SAMPLERS
 
-from . import edits, engine_cli, reports
+from . import costs, edits, engine_cli, reports
 from .jobs import RunRequest
 from .server import NeuralServer  # a runtime import: pygls resolves command annotations
 
@@ -40,6 +40,7 @@ OPTIONS = (
     "pruner",
     "jobs",
     "allow_space_change",
+    "fresh",
 )
 
 
@@ -91,6 +92,22 @@ async def network_of(ls: NeuralServer, uri: str, network: Any) -> Any:
     return snap
 
 
+def checked_options(options: Any, known: tuple[str, ...]) -> dict[str, Any]:
+    """``options`` checked against the CLI's parser: names in ``known``, types, choices."""
+    options = options or {}
+    if not isinstance(options, dict):
+        raise refuse("options must be an object")
+    for key, value in options.items():
+        if key not in known:
+            raise refuse(f"unknown option {key!r}; known: {', '.join(known)}")
+        problem = engine_cli.check_value(key, value)
+        if problem is not None:
+            raise refuse(f"option {key} {problem}")
+        if isinstance(value, str) and (value.startswith("-") or "\n" in value):
+            raise refuse(f"option {key}: {value!r} is not allowed")
+    return options
+
+
 async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
     """A validated ``RunRequest`` from the command's arguments."""
     a = named_args(args, ("uri", "network", "executor", "trials", "sampler", "options"))
@@ -111,17 +128,7 @@ async def parse_run(ls: NeuralServer, args: tuple[Any, ...]) -> RunRequest:
     sampler = a.get("sampler") or ls.settings.sampler
     if sampler is not None and sampler not in SAMPLERS:
         raise refuse(f"sampler must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
-    options = a.get("options") or {}
-    if not isinstance(options, dict):
-        raise refuse("options must be an object")
-    for key, value in options.items():
-        if key not in OPTIONS:
-            raise refuse(f"unknown option {key!r}; known: {', '.join(OPTIONS)}")
-        problem = engine_cli.check_value(key, value)
-        if problem is not None:
-            raise refuse(f"option {key} {problem}")
-        if isinstance(value, str) and (value.startswith("-") or "\n" in value):
-            raise refuse(f"option {key}: {value!r} is not allowed")
+    options = checked_options(a.get("options"), OPTIONS)
     doc = ls.documents.get(uri)
     if doc is not None and doc.text != ls.text_of_disk(uri):
         ls.tell(
@@ -141,6 +148,23 @@ def register(ls: NeuralServer) -> None:
             raise refuse(f"HPO of {req.network} is already running; cancel it first")
         job = ls.jobs.start(req, ls.studies.url)
         return {"job": job.id}
+
+    @ls.command(costs.ESTIMATE_TIME)
+    async def estimate_time(ls: NeuralServer, *args: Any) -> dict[str, Any]:
+        if not ls.trusted:
+            raise refuse("this workspace is not trusted: estimating (which trains) is off")
+        a = named_args(args, ("uri", "network", "trials", "options"))
+        uri, path = document(ls, a.get("uri"))
+        snap = await network_of(ls, uri, a.get("network"))
+        if snap.analysis.errors:
+            raise refuse(f"{uri} has errors; fix them before estimating")
+        trials = a.get("trials")
+        if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int)):
+            raise refuse(f"trials must be an int, not {trials!r}")
+        options = checked_options(a.get("options"), costs.ESTIMATE_OPTIONS)
+        result = await costs.estimate(ls, path, a["network"], trials, options)
+        ls.tell("neural-hpo estimate: " + "\n".join(result["lines"]))
+        return result
 
     @ls.command(CANCEL_HPO)
     async def cancel_hpo(ls: NeuralServer, *args: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from neural_hpo.dsl.catalog import (
 
 from .completion import arg_detail
 from .context import cursor_context, word_at
+from .costs import cost_of
 from .locate import Found, locate, params_of
 from .positions import map_offset
 from .studies import StudyInfo
@@ -155,10 +156,15 @@ def _network_doc(name: str, snap: Snapshot, info: StudyInfo | None) -> str:
     text = f"**network {name}**: {n} parameters, " + (
         f"{size} configurations" if size else "continuous space"
     )
+    cost = cost_of(snap, name)
+    if cost is not None:
+        text += f"\n\ncost over the space: {cost.text()}"
     if info is not None:
         text += f"\n\nnewest study `{info.study}`: {info.n_complete}/{info.n_total} trials complete"
         if info.best_value is not None:
             text += f", best {info.metric} {show(info.best_value)}"
+        if info.parent:
+            text += f"; {info.reuse_note()}"
     return text
 
 

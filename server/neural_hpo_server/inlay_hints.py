@@ -20,14 +20,13 @@ def hints(ls: NeuralServer, snap, lo: int, hi: int) -> list[lsp.InlayHint]:
         if info is None or not info.best_params or net.span.end < lo or net.span.start > hi:
             continue
         space = snap.analysis.spaces.get(net.name)
+        best = info.best_fitting(space)
+        if best is None:  # no trial of the study is a configuration of the edited space
+            continue
         for spec in hpo_specs(net):
             params = params_of(space, spec)
-            if (
-                len(params) == 1
-                and params[0].name in info.best_params
-                and lo <= spec.span.end <= hi
-            ):
-                label = f"best: {show(info.best_params[params[0].name])}"
+            if len(params) == 1 and params[0].name in best and lo <= spec.span.end <= hi:
+                label = f"best: {show(best[params[0].name])}"
                 out.append(
                     lsp.InlayHint(snap.index.position(spec.span.end), label, padding_left=True)
                 )

@@ -14,11 +14,14 @@ import collections
 import json
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+
+from neural_hpo.labels import duration
 
 from .engine_cli import default, flag_of
 from .progress import Progress
@@ -60,17 +63,25 @@ class Job:
     total: int | None = None
     best: float | None = None
     study: str | None = None
+    reused: str | None = None  # "34 reused from MyModel-1a2b3c4d"
+    started: float | None = None  # when its first trial started (monotonic seconds)
     process: asyncio.subprocess.Process | None = None
     stderr: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
     def status(self, in_study: int | None = None) -> str:
         """``trial 12/50 · best accuracy 0.981``: this run's trials; with ``in_study`` (the
-        study's trials, also those other runs and machines add) ``trial 12/50 · 80 in study``."""
+        study's trials, also those other runs and machines add) ``trial 12/50 · 80 in study``; the ETA from the time this run's finished trials
+        took (parallel workers included)."""
         text = f"trial {self.done}/{self.total}" if self.total else f"{self.done} trials"
         if in_study is not None:
             text += f" · {in_study} in study"
         if self.best is not None:
             text += f" · best {self.metric} {show(self.best)}"
+        if self.started is not None and self.done and self.total and self.done < self.total:
+            left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+            text += f" · ETA {duration(left)}"
+        if self.reused:
+            text += f" ({self.reused})"
         return text
 
 
@@ -94,7 +105,7 @@ def command_line(python: str, req: RunRequest, storage: str, ray_address: str | 
 
 #: the events ``neural-hpo run --json-events`` prints (``neural_hpo.engine.events``)
 TRIAL_ENDS = frozenset({"trial_finished", "trial_pruned", "trial_failed"})
-EVENTS = TRIAL_ENDS | {"trial_started", "best_changed", "done"}
+EVENTS = TRIAL_ENDS | {"trials_reused", "trial_started", "best_changed", "done"}
 #: keys every event carries (None where one does not apply)
 EVENT_KEYS = ("event", "study", "n_trials", "finished", "best_value")
 
@@ -105,6 +116,10 @@ def apply_event(job: Job, event: dict[str, Any]) -> bool:
     job.total = event["n_trials"]
     job.done = event["finished"]
     job.best = event["best_value"]
+    if event["event"] == "trial_started" and job.started is None:
+        job.started = time.monotonic()
+    if event["event"] == "trials_reused":
+        job.reused = f"{event['reused']} reused from {event['parent']}"
     return event["event"] in TRIAL_ENDS
 
 
@@ -164,6 +179,8 @@ class JobManager:
         stderr = asyncio.get_running_loop().create_task(self._drain(job))
         async for line in job.process.stdout:
             event = parse_event(line)
+            if event is not None and event["event"] == "trials_reused":
+                ls.tell(f"neural-hpo: {event['message']}", lsp.MessageType.Info)
             if event is not None and apply_event(job, event):
                 pct = min(100, round(100 * job.done / job.total)) if job.total else None
                 progress.report(job.status(), pct)

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from neural_hpo.storage import STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
+from neural_hpo.dsl.carry import fits
+from neural_hpo.storage import PARENT_ATTR, REUSED_FROM, STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -66,6 +67,21 @@ class StudyInfo:
     best_params: dict[str, Any] = field(default_factory=dict)
     top_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     importance: dict[str, Importance] | None = None
+    #: the parameters of every trial with the metric, best first (for ``best_fitting``)
+    ranked_params: list[dict[str, Any]] = field(default_factory=list)
+    parent: str | None = None
+    n_reused: int = 0
+
+    def reuse_note(self) -> str | None:
+        """``34 reused from MyModel-1a2b3c4d`` for a study seeded from its parent."""
+        return f"{self.n_reused} reused from {self.parent}" if self.parent else None
+
+    def best_fitting(self, space: Any) -> dict[str, Any] | None:
+        """The best trial's parameters among those that fit ``space`` (the document's, maybe
+        edited since the study ran): a trial outside it is no best value for it."""
+        if space is None:
+            return self.best_params or None
+        return next((p for p in self.ranked_params if fits(space, p)), None)
 
 
 def storage_url(storage_path: str | None, root: Path) -> str:
@@ -134,6 +150,10 @@ def _info(network: str, study: Any, ts: Any) -> StudyInfo:
         n_running=states.get("RUNNING", 0),
         best_value=None,
     )
+    parent = study.user_attrs.get(PARENT_ATTR)
+    if isinstance(parent, str):
+        info.parent = parent
+        info.n_reused = sum(1 for t in ts.trials if REUSED_FROM in t.system_attrs)
     if metric not in ts.available_metrics():
         return info
     best = ts.best(metric)
@@ -143,6 +163,7 @@ def _info(network: str, study: Any, ts: Any) -> StudyInfo:
     ranked = sorted(ts.with_metric(metric), key=lambda t: ts.metric_value(t, metric))
     if info.direction == "maximize":
         ranked.reverse()
+    info.ranked_params = [dict(t.params) for t in ranked]
     top = ranked[: max(1, math.ceil(len(ranked) * TOP_SHARE))]
     for name in ts.param_names():
         values = [t.params[name] for t in top if _is_number(t.params.get(name))]
