@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from neural_hpo.dsl.analysis import analyze
@@ -363,6 +363,23 @@ network N {  # opens
     )
 
 
+def test_line_comments_end_their_line():
+    # block comments trail first, so no later comment falls inside a line comment
+    source = _net("Conv2D(\n    8,  # filters\n    3 /* a\n    note */,  // kernel\n)")
+    out = assert_canonical(source)
+    assert "(filters: 8, kernel_size: 3)  /* a\n    note */  # filters  // kernel\n" in out
+
+
+def test_an_optimizer_named_by_an_odd_string_keeps_its_block():
+    out = assert_canonical(_net('optimizer: " Adam" { learning_rate: 0.001 }'))
+    assert 'optimizer: " Adam" { learning_rate: 0.001 }' in out
+
+
+def test_arithmetic_on_an_activation_stays_an_argument():
+    out = assert_canonical(_net('Dense(4, "relu" * 2)'))
+    assert 'Dense(units: 4, activation: "relu" * 2)' in out
+
+
 def test_comment_markers_inside_strings_are_not_comments():
     out = assert_canonical(_net('Dense(8) @ "cuda#0"  # real'))
     assert '@ "cuda#0"  # real' in out
@@ -390,6 +407,11 @@ def test_syntax_errors_are_not_formatted():
 def test_a_suffix_given_twice_is_not_formatted():
     with pytest.raises(ValueError, match="E306"):
         format_source(_net("Dense(8) -> relu -> tanh"))
+
+
+def test_a_block_after_another_setting_is_not_formatted():
+    with pytest.raises(ValueError, match="E123"):  # the model drops the block
+        format_source(_net('loss: "mse" { weight: 2 }'))
 
 
 def test_empty_file():
@@ -425,6 +447,14 @@ _PIECES = [
     st.sampled_from([LEGACY, *(p.read_text() for p in EXAMPLES + CORPUS)]),
     st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(_PIECES)), min_size=1, max_size=4),
 )
+@example(
+    sample='/* Header comment\n   over several lines */\nnetwork /* inline before the name\'s brace */ Commented {\n  input: (None, /* height */ 8, /* width */ 8, 1) // trailing\n  layers: /* the layer list */\n    Conv2D(filters=4 /* few */, kernel_size=3) -> relu  # hash comment\n    /* a comment line\n       between layers */\n    Flatten()\n    Output(units=10, /* classes */ activation="softmax")\n  loss: "sparse_categorical_crossentropy" /* after a value */\n  optimizer: "Adam" { /* inside the block */ learning_rate: 0.001 }\n}\n/* a comment at the end of the file */\n',
+    edits=[(3228, " ")],
+).via("discovered failure")
+@example(
+    sample='# LSTM forecaster with an exponentially decaying learning rate\nnetwork TimeSeriesLSTM {\n  input: (30, 4)\n  layers:\n    LSTM(units=HPO(choice(32, 64)), return_sequences=True, recurrent_dropout=0.1)\n    GRU(units=32, recurrent_dropout=0.1)\n    Dense(units=16, activation="relu")\n    Dense(units=1)\n\n  loss: "mse"\n  optimizer: SGD(\n    learning_rate=ExponentialDecay(\n      HPO(range(0.01, 0.05, step=0.01)),  # initial learning rate\n      1000,                              # decay steps\n      HPO(range(0.9, 0.99, step=0.03))   # decay rate\n    ),\n    momentum=0.9,\n    clipvalue=0.5\n  )\n  metrics: ["mae", "mse"]\n  train {\n    epochs: 20\n    batch_size: 32\n    early_stopping: HPO(choice(3, 5))\n  }\n}\n',
+    edits=[(441, "/* a\n note */")],
+).via("discovered failure")
 def test_mutated_files_keep_their_meaning(sample: str, edits: list[tuple[int, str]]):
     text = sample
     for pos, piece in edits:

@@ -43,8 +43,9 @@ from .parser import parse
 
 INDENT = "    "
 #: parse diagnostics after which the model no longer holds everything written: syntax errors,
-#: and a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept
-UNFORMATTABLE = ("E101", "E102", "E103", "E306")
+#: a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept, and a
+#: ``{ ... }`` block after a setting other than optimizer, which is dropped
+UNFORMATTABLE = ("E101", "E102", "E103", "E123", "E306")
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: words that would not read back as a bare name
@@ -181,6 +182,8 @@ class _Printer:
         shown = spec.name if spec else name
         if not isinstance(v, Call):
             return shown
+        if not is_bare_name(shown):  # the legacy block form is the only way to write it
+            return f"{quote(shown)} {{ {self.args(v.args, ': ')} }}"
         args = v.args
         if spec is not None:
             bound = bind(v.args, spec.args, v.name, v.name_span)
@@ -199,7 +202,9 @@ class _Printer:
                 if layer.activation is not None:
                     del values["activation"]  # bind_layer folded the arrow in
                 act_spec = spec.arg("activation")
-                if act_spec is not None and not act_spec.required and "activation" in values:
+                act = values.get("activation")
+                # ``->`` takes a single value, not arithmetic (E119 on an activation)
+                if act_spec and not act_spec.required and act and not isinstance(act.value, BinOp):
                     activation = values.pop("activation").value
                 args = [Argument(k, a.value) for k, a in values.items()]
         head = layer.name
@@ -361,11 +366,16 @@ def _render(lines: list[_Line], comments: list[tuple[Span, str]], source: str) -
             for text in ln.trailing:
                 layout.add(ln.indent, text, src_line)
             continue
-        layout.add(ln.indent, "  ".join([ln.text, *ln.trailing]), src_line, ln.closer)
+        trailing = sorted(ln.trailing, key=_is_line_comment)  # a line comment ends its line
+        layout.add(ln.indent, "  ".join([ln.text, *trailing]), src_line, ln.closer)
         layout.after_open, layout.after_top = ln.opener, ln.top_end
     for line_no, text in tail:
         layout.add(0, text, line_no)
     return layout.text()
+
+
+def _is_line_comment(text: str) -> bool:
+    return not text.startswith("/*")
 
 
 class _Layout:
