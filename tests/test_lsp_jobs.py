@@ -142,7 +142,10 @@ REFUSED = [
     (["URI", "MyModel", "local", 5, "tpe", {"shell": "rm -rf /"}], "unknown option"),
     (["URI", "MyModel", "local", 5, "tpe", {"resume": True}], "unknown option"),
     (["URI", "MyModel", "local", 5, "tpe", {"dataset": "--storage=x"}], "not allowed"),
-    (["URI", "MyModel", "local", 5, "tpe", {"metric": "acc"}], "option metric takes one of"),
+    (
+        ["URI", "MyModel", "local", 5, "tpe", {"metric": "no_such_metric"}],
+        "option metric takes one of",
+    ),
     (["URI", "MyModel", "local", 5, "tpe", {"epochs": "1"}], "option epochs takes int"),
     (["URI", "MyModel", "local", 5, "tpe", {"pruning": 1}], "option pruning takes true"),
     ([{"uri": "URI", "network": "MyModel", "extra": 1}], "unknown argument"),
