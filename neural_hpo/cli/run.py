@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the .neural file")
     p.add_argument("--network", help="network to optimize (default: the first in the file)")
     p.add_argument("--trials", type=int, help="trials to run now (default: the DSL's n_trials)")
-    p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else tpe")
+    p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else auto")
     p.add_argument("--pruning", action="store_true", help="stop unpromising trials early")
     p.add_argument("--pruner", choices=("median", "hyperband"), help="implies --pruning")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")

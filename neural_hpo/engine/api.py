@@ -23,8 +23,9 @@ from .datasets import DatasetSource
 from .devices import resolve_device
 from .events import EventHandler, StudyWatcher
 from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
-from .samplers import SearchPlan, pruner_name, sampler_name
+from .samplers import SearchPlan, keep_study_sampler, named_sampler, pruner_name, sampler_name
 from .study import (
+    IN_MEMORY,
     default_study_name,
     fail_orphaned_trials,
     open_storage,
@@ -241,6 +242,11 @@ def optimize_and_return(
     if prepare is not None:
         prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
+    if url == IN_MEMORY and (n_jobs > 1 or use_ray):
+        raise ValueError(
+            f"storage={IN_MEMORY!r} lives in this process: n_jobs > 1 and use_ray need a "
+            "storage URL that other processes can open"
+        )
     study = open_study(
         open_storage(url),
         study_name or default_study_name(loaded, names, plan.sampler, dirs, bounds),
@@ -255,7 +261,9 @@ def optimize_and_return(
     fail_orphaned_trials(study)
     deadline = None if timeout is None else time.time() + timeout
     first = len(study.get_trials(deepcopy=False))
-    if first:
+    kept = keep_study_sampler(study, plan, named_sampler(sampler, loaded.network), loaded.space)
+    if first or kept != plan:
+        plan = kept
         study.sampler = plan.make_sampler(loaded.space, done=first)
     if use_ray:
         from neural_hpo.distributed.dsl_run import run_on_ray

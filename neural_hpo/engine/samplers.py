@@ -1,9 +1,10 @@
-"""Sampler and pruner choice: the call's argument, else the DSL's training block, else TPE."""
+"""Sampler and pruner choice: the call's argument, else the DSL's training block, else ``auto``
+(``auto_sampler``), or, for a resumed study, the sampler it was created with."""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import optuna
 
@@ -12,12 +13,23 @@ from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
 from neural_hpo.dsl.space import SearchSpace
 
+from .auto_sampler import AutoSampler
+from .auto_sampler import rule as auto_rule
+
 PRUNERS = ("median", "hyperband", "none")
 
 
+DEFAULT_SAMPLER = "auto"
+
+
+def named_sampler(requested: str | None, network: Network) -> str | None:
+    """The sampler the call or the DSL names (``sampler`` or ``search_method``), if any."""
+    return (requested or resolve_sampler(network) or "").lower() or None
+
+
 def sampler_name(requested: str | None, network: Network) -> str:
-    """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or tpe."""
-    name = (requested or resolve_sampler(network) or "tpe").lower()
+    """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or auto."""
+    name = named_sampler(requested, network) or DEFAULT_SAMPLER
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}: use one of {', '.join(SAMPLERS)}")
     return name
@@ -27,7 +39,7 @@ def sampler_name(requested: str | None, network: Network) -> str:
 class SearchPlan:
     """How a study searches: sampler, seed, pruner. Picklable, so each worker builds its own."""
 
-    sampler: str = "tpe"
+    sampler: str = DEFAULT_SAMPLER
     seed: int | None = None
     n_objectives: int = 1
     pruner: str = "none"
@@ -53,6 +65,8 @@ class SearchPlan:
         run do not repeat the same draws (and a rerun with the same seed is reproducible)."""
         seed = None if self.seed is None else self.seed + 100_003 * worker + done
         s = optuna.samplers
+        if self.sampler == "auto":
+            return AutoSampler(space, self.seed, seed)
         if self.sampler == "tpe":
             return s.TPESampler(seed=seed)
         if self.sampler == "cmaes":
@@ -76,6 +90,23 @@ class SearchPlan:
         if self.pruner == "hyperband":
             return optuna.pruners.HyperbandPruner(min_resource=1)
         return optuna.pruners.NopPruner()
+
+
+def keep_study_sampler(
+    study: optuna.Study, plan: SearchPlan, named: str | None, space: SearchSpace
+) -> SearchPlan:
+    """The plan with the sampler the study was created with when this run names none (so a
+    resumed study keeps its sampler, whatever the default is now); a study that records none
+    yet records this plan's (``sampler`` user attribute, and ``sampler_rule`` for auto)."""
+    stored = study.user_attrs.get("sampler")
+    if stored is None:
+        study.set_user_attr("sampler", plan.sampler)
+        if plan.sampler == "auto":
+            study.set_user_attr("sampler_rule", auto_rule(space))
+        return plan
+    if named is None and stored != plan.sampler and stored in SAMPLERS:
+        return replace(plan, sampler=stored)
+    return plan
 
 
 def grid_of(space: SearchSpace) -> dict[str, list]:

@@ -31,6 +31,8 @@ from neural_hpo.trials import METRIC_DIRECTIONS
 from .config import LoadedNetwork
 
 WORKER_PREFIX = "neural_hpo:worker:"
+#: ``storage=":memory:"``: an Optuna in-memory storage, for benchmarks and throwaway studies
+IN_MEMORY = ":memory:"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
@@ -41,6 +43,8 @@ class SpaceChangedError(ValueError):
 def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
     """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
     url = resolve_storage(storage)
+    if url == IN_MEMORY:
+        return optuna.storages.InMemoryStorage()
     if not url.startswith("sqlite"):
         return optuna.storages.get_storage(url)
     kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
