@@ -34,7 +34,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import WorkerSpec, run_processes, run_worker
+from .workers import SharedBudget, WorkerSpec, run_processes, run_worker
 
 if TYPE_CHECKING:  # Ray's modules load only for a Ray run
     from neural_hpo.distributed.options import RayOptions
@@ -315,11 +315,7 @@ def _run(
     done: int,
 ) -> None:
     if n_jobs == 1:
-        key = register_worker(study)
-        try:
-            run_worker(study, runner, deadline, n_trials=n_trials)
-        finally:
-            unregister_worker(study, key)
+        _run_here(study, runner, deadline, n_trials=n_trials)
         return
     specs = [
         WorkerSpec(
@@ -335,7 +331,23 @@ def _run(
         )
         for i in range(n_jobs)
     ]
-    run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))
+    here = functools.partial(_run_here, study, runner, deadline)
+    run_processes(specs, n_trials, device.lower() in ("auto", "cuda", "gpu"), here)
+
+
+def _run_here(
+    study: optuna.Study,
+    runner: TrialRunner,
+    deadline: float | None,
+    shared: SharedBudget | None = None,
+    n_trials: int | None = None,
+) -> None:
+    """Trials in this process, registered as one of the study's workers."""
+    key = register_worker(study)
+    try:
+        run_worker(study, runner, deadline, n_trials=n_trials, shared=shared)
+    finally:
+        unregister_worker(study, key)
 
 
 def best_trial_summary(trial: FrozenTrial) -> str:
