@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=int, help="trials to run now (default: the DSL's n_trials)")
     p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else auto")
     p.add_argument("--pruning", action="store_true", help="stop unpromising trials early")
-    p.add_argument("--pruner", choices=("median", "hyperband"), help="implies --pruning")
+    p.add_argument("--pruner", choices=("median", "hyperband", "halving"), help="implies --pruning")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--study", help="study name (default: network name + source hash)")
     p.add_argument("--storage", help="Optuna storage URL (default: .neural-hpo/studies.db)")

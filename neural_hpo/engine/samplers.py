@@ -16,7 +16,7 @@ from neural_hpo.dsl.space import SearchSpace
 from .auto_sampler import AutoSampler
 from .auto_sampler import rule as auto_rule
 
-PRUNERS = ("median", "hyperband", "none")
+PRUNERS = ("median", "hyperband", "halving", "none")
 
 
 DEFAULT_SAMPLER = "auto"
@@ -84,11 +84,14 @@ class SearchPlan:
         return s.GridSampler(grid_of(space), seed=seed)
 
     def make_pruner(self) -> optuna.pruners.BasePruner:
-        """Median (after 5 complete trials, from the first epoch on), Hyperband, or none."""
+        """Median (after 5 complete trials, from the first epoch on), Hyperband, successive
+        halving (asynchronous, from one epoch, reduction factor 4), or none."""
         if self.pruner == "median":
             return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
         if self.pruner == "hyperband":
             return optuna.pruners.HyperbandPruner(min_resource=1)
+        if self.pruner == "halving":
+            return optuna.pruners.SuccessiveHalvingPruner(min_resource=1)
         return optuna.pruners.NopPruner()
 
 
