@@ -140,3 +140,17 @@ def test_a_resumed_study_keeps_its_sampler_and_tpe_stays_plain_tpe():
 def test_in_memory_storage_refuses_worker_processes():
     with pytest.raises(ValueError, match="n_jobs > 1"):
         optimize_and_return(DISCRETE, 2, n_jobs=2, storage=":memory:", objective_fn=numeric)
+
+
+def test_the_custom_objective_example_trains_with_suggested_parameters():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / "custom_objective.py"
+    spec = importlib.util.spec_from_file_location("custom_objective", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    result = optimize_and_return(
+        example.CONFIG, 2, seed=0, storage=":memory:", objective_fn=example.sklearn_objective
+    )
+    assert 0.1 < result.best_value <= 1.0 and "width" in result.params
