@@ -67,7 +67,7 @@ def neural_hpo(url: str, seed: int, budget: float, ray: bool = False) -> list[tu
 
 
 def plain_loop(url: str, seed: int, budget: float) -> list[tuple[float, float]]:
-    from neural_hpo.engine.samplers import SearchPlan
+    from neural_hpo.engine.samplers import DEFAULT_PRUNER, SearchPlan
 
     start = time.time()
     study = optuna.create_study(
@@ -75,7 +75,7 @@ def plain_loop(url: str, seed: int, budget: float) -> list[tuple[float, float]]:
         study_name=f"plain-{seed}",
         direction="maximize",
         sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=SearchPlan(pruner="median").make_pruner(),
+        pruner=SearchPlan(pruner=DEFAULT_PRUNER).make_pruner(),
     )
     study.optimize(lambda t: objective(t, CONFIG, seed=seed), timeout=budget, catch=(Exception,))
     return curve(study, start)

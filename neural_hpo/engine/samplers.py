@@ -17,6 +17,7 @@ from .auto_sampler import AutoSampler
 from .auto_sampler import rule as auto_rule
 
 PRUNERS = ("median", "hyperband", "halving", "none")
+DEFAULT_PRUNER = "halving"
 
 
 DEFAULT_SAMPLER = "auto"
@@ -127,7 +128,8 @@ def grid_of(space: SearchSpace) -> dict[str, list]:
 
 
 def pruner_name(enable_pruning: bool, pruner: str | None) -> str:
-    """``pruner`` when given; median when pruning is enabled without one; else none."""
+    """``pruner`` when given; when pruning is enabled without one, successive halving (the most
+    epochs saved in bench/pruning.py, docs/engine.md); else none."""
     if pruner is not None:
         return pruner.lower()
-    return "median" if enable_pruning else "none"
+    return DEFAULT_PRUNER if enable_pruning else "none"
