@@ -94,6 +94,23 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
     return out
 
 
+def run_ray_all(cache: dict, seeds: list[int], n_trials: int, path: Path) -> None:
+    """The Ray contender on every problem, in one local Ray (127.0.0.1; never another's)."""
+    from neural_hpo.distributed.runtime import connected
+
+    with connected(num_cpus=1):
+        for i, p in enumerate(problems()):
+            missing = [s for s in seeds if key(CONTENDERS[-1], i, s) not in cache]
+            if not missing:
+                continue
+            start = time.perf_counter()
+            for s, values in run_ray(p, missing, n_trials).items():
+                wall = (time.perf_counter() - start) / len(missing)
+                cache[key(CONTENDERS[-1], i, s)] = {"values": values, "wall_s": wall}
+            path.write_text(json.dumps(cache))
+            print(f"  ray: {p.name} done", flush=True)
+
+
 def _job(args: tuple[str, int, int, int]) -> tuple[str, int, int, list[float], float]:
     contender, index, seed, n_trials = args
     start = time.perf_counter()
@@ -223,16 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     compute(cache, plan, a.jobs, a.cache)
     if not a.no_ray:
-        for i, p in enumerate(problems()):
-            missing = [s for s in ray_seeds if key(CONTENDERS[-1], i, s) not in cache]
-            if missing:
-                start = time.perf_counter()
-                for s, values in run_ray(p, missing, a.ray_trials).items():
-                    cache[key(CONTENDERS[-1], i, s)] = {
-                        "values": values,
-                        "wall_s": (time.perf_counter() - start) / len(missing),
-                    }
-                a.cache.write_text(json.dumps(cache))
+        run_ray_all(cache, ray_seeds, a.ray_trials, a.cache)
     print(
         f"\nbudgets: GPSampler runs {min(top, a.gp_trials)} trials, Ray Tune {a.ray_trials} "
         f"({a.ray_seeds} seeds); a contender appears at the budgets it reached. s/run: wall "

@@ -30,6 +30,7 @@ import optuna
 from optuna.trial import TrialState
 
 from neural_hpo import RayOptions, objective, optimize_and_return
+from neural_hpo.engine.api import NoCompletedTrialError
 
 CONFIG = (Path(__file__).resolve().parents[1] / "examples" / "seed_mlp.neural").read_text()
 
@@ -53,16 +54,19 @@ def neural_hpo(url: str, seed: int, budget: float, ray: bool = False) -> list[tu
         if ray
         else {"n_jobs": 2}
     )
-    result = optimize_and_return(
-        CONFIG,
-        10_000,
-        seed=seed,
-        timeout=budget,
-        enable_pruning=True,
-        storage=url,
-        study_name=f"{'ray' if ray else 'neural-hpo'}-{seed}",
-        **kwargs,
-    )
+    try:
+        result = optimize_and_return(
+            CONFIG,
+            10_000,
+            seed=seed,
+            timeout=budget,
+            enable_pruning=True,
+            storage=url,
+            study_name=f"{'ray' if ray else 'neural-hpo'}-{seed}",
+            **kwargs,
+        )
+    except NoCompletedTrialError as exc:  # Ray stops running trials at its timeout
+        return curve(exc.study, start)
     return curve(result.study, start)
 
 
@@ -111,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed {seed}: plain loop's final best {target:.4f} after {walls[-1]:.0f} s")
             for n in names:
                 reach[n].append(time_to(curves[n], target))
+                final = curves[n][-1][1] if curves[n] else float("nan")
                 print(
-                    f"  {n:<13} {len(curves[n]):3d} trials, final best {curves[n][-1][1]:.4f}, "
+                    f"  {n:<13} {len(curves[n]):3d} trials, final best {final:.4f}, "
                     f"reached {target:.4f} after {reach[n][-1]:.0f} s",
                     flush=True,
                 )
