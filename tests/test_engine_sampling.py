@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from neural_hpo import optimize_and_return, suggest
-from neural_hpo.engine.auto_sampler import GP_TRIALS, STARTUP_TRIALS, AutoSampler, uses_gp
+from neural_hpo.engine.auto_sampler import GP_TRIALS, AutoSampler, uses_gp
 from neural_hpo.engine.config import load_network
 
 CONDITIONAL = """
@@ -91,11 +91,22 @@ def test_auto_is_the_default_and_is_named_in_the_study():
 def test_auto_phases_follow_the_trial_number():
     space = load_network(DISCRETE).space
     sampler = AutoSampler(space, seed=0)
-    kinds = [type(sampler.phase(n)).__name__ for n in (0, STARTUP_TRIALS, GP_TRIALS)]
-    assert kinds == ["SobolStart", "GPSampler", "TPESampler"]
+    kinds = [type(sampler.phase(n)).__name__ for n in (0, GP_TRIALS - 1, GP_TRIALS)]
+    assert kinds == ["GPSampler", "GPSampler", "TPESampler"]
     conditional = AutoSampler(load_network(CONDITIONAL).space, seed=0)
     assert not uses_gp(load_network(CONDITIONAL).space)
-    assert type(conditional.phase(STARTUP_TRIALS)).__name__ == "TPESampler"
+    assert type(conditional.phase(0)).__name__ == "TPESampler"
+
+
+def test_auto_proposes_what_gp_does_while_the_study_is_small():
+    auto, gp = (
+        optimize_and_return(
+            DISCRETE, 12, sampler=s, seed=5, storage=":memory:", objective_fn=numeric
+        )
+        for s in (None, "gp")
+    )
+    if len(set(params_of(gp))) == 12:  # no repeat for auto to replace
+        assert params_of(auto) == params_of(gp)
 
 
 def test_auto_is_reproducible_with_a_seed_and_never_repeats_a_configuration():
@@ -104,7 +115,7 @@ def test_auto_is_reproducible_with_a_seed_and_never_repeats_a_configuration():
         for _ in range(2)
     ]
     assert params_of(runs[0]) == params_of(runs[1])
-    assert len(set(params_of(runs[0]))) == 14  # 720 configurations; GP phase included
+    assert len(set(params_of(runs[0]))) == 14  # 720 configurations, none tried twice
     other = optimize_and_return(DISCRETE, 4, seed=4, storage=":memory:", objective_fn=numeric)
     assert params_of(other) != params_of(runs[0])[:4]
 
