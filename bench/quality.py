@@ -75,14 +75,17 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
     mode = "min" if problem.minimize else "max"
     load_network(source)  # a bad file fails here, not inside Ray
 
-    def trainable(config: dict) -> dict:
-        return {"value": problem.value(config, logs)}
+    def trainable(config: dict, means: dict) -> dict:
+        return {"value": means[problem.config_id(config, logs)]}
+
+    # the table goes to Ray's object store once, not loaded again by every trial's process
+    trainable_with_table = tune.with_parameters(trainable, means=problem.means())
 
     out = {}
     for seed in seeds:
         search = OptunaSearch(space=space.to_optuna(), metric="value", mode=mode, seed=seed)
         tuner = tune.Tuner(
-            trainable,
+            trainable_with_table,
             tune_config=tune.TuneConfig(
                 search_alg=search, num_samples=n_trials, max_concurrent_trials=1
             ),

