@@ -528,7 +528,7 @@ SEARCH_METHODS: dict[str, str] = {
 }
 
 SAMPLERS: dict[str, str] = {
-    "auto": "the default: Sobol start, Gaussian process while the study is small, then TPE",
+    "auto": "the default: Gaussian process while the study is small, then TPE",
     "tpe": "Tree-structured Parzen Estimator: good all round",
     "cmaes": "CMA-ES: continuous parameters with interactions",
     "random": "independent uniform sampling: a baseline",
