@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "optimize_and_return": "neural_hpo.engine.api",
     "OptimizationResult": "neural_hpo.engine.api",
     "objective": "neural_hpo.engine.objective",
+    "suggest": "neural_hpo.engine.objective",
     "DSLError": "neural_hpo.engine.config",
     "MultiObjectiveOptimizer": "neural_hpo.multiobjective.optimizer",
     "DistributedHPO": "neural_hpo.distributed.hpo",

@@ -776,7 +776,8 @@ SEARCH_METHODS: dict[str, str] = {
 }
 
 SAMPLERS: dict[str, str] = {
-    "tpe": "Tree-structured Parzen Estimator: the default, good all round",
+    "auto": "the default: Gaussian process while the study is small, then TPE",
+    "tpe": "Tree-structured Parzen Estimator: good all round",
     "cmaes": "CMA-ES: continuous parameters with interactions",
     "random": "independent uniform sampling: a baseline",
     "gp": "Gaussian-process Bayesian optimization: small budgets",
@@ -816,7 +817,7 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
             "bayesian",
             choices=tuple(SEARCH_METHODS),
         ),
-        ArgSpec("sampler", "enum", "the Optuna sampler", "tpe", choices=tuple(SAMPLERS)),
+        ArgSpec("sampler", "enum", "the Optuna sampler", "auto", choices=tuple(SAMPLERS)),
         ArgSpec("n_trials", "int", "trial budget of a study of this network", 20, low=1),
         ArgSpec("seed", "int", "random seed of data split, initialisation and sampler", 0, low=0),
         ArgSpec(

@@ -26,8 +26,9 @@ from .devices import resolve_device
 from .events import RUN_ATTR, EventHandler, StudyWatcher, reuse_event
 from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
 from .reuse import Reuse
-from .samplers import SearchPlan, pruner_name, sampler_name
+from .samplers import SearchPlan, keep_study_sampler, named_sampler, pruner_name, sampler_name
 from .study import (
+    IN_MEMORY,
     default_lineage,
     default_study_name,
     fail_orphaned_trials,
@@ -37,7 +38,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import WorkerSpec, run_processes, run_worker
+from .workers import SharedBudget, WorkerSpec, run_processes, run_worker
 
 if TYPE_CHECKING:  # Ray's modules load only for a Ray run
     from neural_hpo.distributed.options import RayOptions
@@ -286,6 +287,11 @@ def optimize_and_return(
     if prepare is not None:
         prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
     url = resolve_storage(storage)
+    if url == IN_MEMORY and (n_jobs > 1 or use_ray):
+        raise ValueError(
+            f"storage={IN_MEMORY!r} lives in this process: n_jobs > 1 and use_ray need a "
+            "storage URL that other processes can open"
+        )
     study, reuse = open_study(
         open_storage(url),
         study_name or default_study_name(loaded, names, plan.sampler, dirs, bounds),
@@ -304,7 +310,9 @@ def optimize_and_return(
     fail_orphaned_trials(study)
     deadline = None if timeout is None else time.time() + timeout
     first = len(study.get_trials(deepcopy=False))
-    if first:
+    kept = keep_study_sampler(study, plan, named_sampler(sampler, loaded.network), loaded.space)
+    if first or kept != plan:
+        plan = kept
         study.sampler = plan.make_sampler(loaded.space, done=first)
     if use_ray:
         from neural_hpo.distributed.dsl_run import run_on_ray
@@ -362,11 +370,7 @@ def _run(
     done: int,
 ) -> None:
     if n_jobs == 1:
-        key = register_worker(study)
-        try:
-            run_worker(study, runner, deadline, n_trials=n_trials)
-        finally:
-            unregister_worker(study, key)
+        _run_here(study, runner, deadline, n_trials=n_trials)
         return
     specs = [
         WorkerSpec(
@@ -382,7 +386,23 @@ def _run(
         )
         for i in range(n_jobs)
     ]
-    run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))
+    here = functools.partial(_run_here, study, runner, deadline)
+    run_processes(specs, n_trials, device.lower() in ("auto", "cuda", "gpu"), here)
+
+
+def _run_here(
+    study: optuna.Study,
+    runner: TrialRunner,
+    deadline: float | None,
+    shared: SharedBudget | None = None,
+    n_trials: int | None = None,
+) -> None:
+    """Trials in this process, registered as one of the study's workers."""
+    key = register_worker(study)
+    try:
+        run_worker(study, runner, deadline, n_trials=n_trials, shared=shared)
+    finally:
+        unregister_worker(study, key)
 
 
 def best_trial_summary(trial: FrozenTrial) -> str:

@@ -64,6 +64,20 @@ def loaded_network(config: str | os.PathLike | LoadedNetwork, network: str | Non
     return _load(os.fspath(config), network)
 
 
+def suggest(
+    trial: optuna.Trial,
+    config: str | os.PathLike | LoadedNetwork,
+    *,
+    network: str | None = None,
+) -> dict[str, Any]:
+    """The network's parameter values for this trial, by DSL name (``dense_1.units``, ...), asked
+    of ``trial`` define-by-run: a conditional parameter is asked only when the option holding it
+    was chosen, so the study records exactly the active parameters. ``config`` is DSL text, a
+    ``.neural`` path or a loaded network (parsed once per process and cached). The way to sample
+    the DSL's space in an objective of your own (``objective_fn=``, or ``study.optimize``)."""
+    return loaded_network(config, network).space.suggest(trial)
+
+
 def objective(
     trial: optuna.Trial,
     config: str | os.PathLike | LoadedNetwork,
@@ -89,7 +103,7 @@ def objective(
     """
     check_backend(backend)
     loaded = loaded_network(config, network)
-    params = loaded.space.suggest(trial)
+    params = suggest(trial, loaded)
     trial.set_user_attr("device", device_label(resolve_device(device)))
     names = list(objectives) if objectives else [metric]
 

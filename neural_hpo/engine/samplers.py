@@ -1,9 +1,10 @@
-"""Sampler and pruner choice: the call's argument, else the DSL's training block, else TPE."""
+"""Sampler and pruner choice: the call's argument, else the DSL's training block, else ``auto``
+(``auto_sampler``), or, for a resumed study, the sampler it was created with."""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import optuna
 
@@ -12,14 +13,25 @@ from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
 from neural_hpo.dsl.space import SearchSpace
 
+from .auto_sampler import AutoSampler
+from .auto_sampler import rule as auto_rule
 from .grid import OnGrid
 
-PRUNERS = ("median", "hyperband", "none")
+PRUNERS = ("median", "hyperband", "halving", "none")
+DEFAULT_PRUNER = "halving"
+
+
+DEFAULT_SAMPLER = "auto"
+
+
+def named_sampler(requested: str | None, network: Network) -> str | None:
+    """The sampler the call or the DSL names (``sampler`` or ``search_method``), if any."""
+    return (requested or resolve_sampler(network) or "").lower() or None
 
 
 def sampler_name(requested: str | None, network: Network) -> str:
-    """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or tpe."""
-    name = (requested or resolve_sampler(network) or "tpe").lower()
+    """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or auto."""
+    name = named_sampler(requested, network) or DEFAULT_SAMPLER
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}: use one of {', '.join(SAMPLERS)}")
     return name
@@ -29,7 +41,7 @@ def sampler_name(requested: str | None, network: Network) -> str:
 class SearchPlan:
     """How a study searches: sampler, seed, pruner. Picklable, so each worker builds its own."""
 
-    sampler: str = "tpe"
+    sampler: str = DEFAULT_SAMPLER
     seed: int | None = None
     n_objectives: int = 1
     pruner: str = "none"
@@ -58,6 +70,8 @@ class SearchPlan:
 
     def _named_sampler(self, space: SearchSpace, seed: int | None) -> optuna.samplers.BaseSampler:
         s = optuna.samplers
+        if self.sampler == "auto":
+            return AutoSampler(space, self.seed, seed)
         if self.sampler == "tpe":
             return s.TPESampler(seed=seed)
         if self.sampler == "cmaes":
@@ -75,12 +89,32 @@ class SearchPlan:
         return s.GridSampler(grid_of(space), seed=seed)
 
     def make_pruner(self) -> optuna.pruners.BasePruner:
-        """Median (after 5 complete trials, from the first epoch on), Hyperband, or none."""
+        """Median (after 5 complete trials, from the first epoch on), Hyperband, successive
+        halving (asynchronous, from one epoch, reduction factor 4), or none."""
         if self.pruner == "median":
             return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
         if self.pruner == "hyperband":
             return optuna.pruners.HyperbandPruner(min_resource=1)
+        if self.pruner == "halving":
+            return optuna.pruners.SuccessiveHalvingPruner(min_resource=1)
         return optuna.pruners.NopPruner()
+
+
+def keep_study_sampler(
+    study: optuna.Study, plan: SearchPlan, named: str | None, space: SearchSpace
+) -> SearchPlan:
+    """The plan with the sampler the study was created with when this run names none (so a
+    resumed study keeps its sampler, whatever the default is now); a study that records none
+    yet records this plan's (``sampler`` user attribute, and ``sampler_rule`` for auto)."""
+    stored = study.user_attrs.get("sampler")
+    if stored is None:
+        study.set_user_attr("sampler", plan.sampler)
+        if plan.sampler == "auto":
+            study.set_user_attr("sampler_rule", auto_rule(space))
+        return plan
+    if named is None and stored != plan.sampler and stored in SAMPLERS:
+        return replace(plan, sampler=stored)
+    return plan
 
 
 def grid_of(space: SearchSpace) -> dict[str, list]:
@@ -98,7 +132,8 @@ def grid_of(space: SearchSpace) -> dict[str, list]:
 
 
 def pruner_name(enable_pruning: bool, pruner: str | None) -> str:
-    """``pruner`` when given; median when pruning is enabled without one; else none."""
+    """``pruner`` when given; when pruning is enabled without one, successive halving (the most
+    epochs saved in bench/pruning.py, docs/engine.md); else none."""
     if pruner is not None:
         return pruner.lower()
-    return "median" if enable_pruning else "none"
+    return DEFAULT_PRUNER if enable_pruning else "none"

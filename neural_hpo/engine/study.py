@@ -35,12 +35,16 @@ from .config import LoadedNetwork
 from .reuse import Reuse, find_parent, reuse_parent
 
 WORKER_PREFIX = "neural_hpo:worker:"
+#: ``storage=":memory:"``: an Optuna in-memory storage, for benchmarks and throwaway studies
+IN_MEMORY = ":memory:"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
 def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
     """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
     url = resolve_storage(storage)
+    if url == IN_MEMORY:
+        return optuna.storages.InMemoryStorage()
     if not url.startswith("sqlite"):
         return optuna.storages._CachedStorage(rdb_storage(url))
     rdb = rdb_storage(url, {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})

@@ -1,4 +1,9 @@
-"""Running a study's trials: in this process, or in N spawned worker processes.
+"""Running a study's trials: in this process, or in N worker processes.
+
+With N workers on CPUs, this process is worker 0 and N - 1 processes are spawned: it is warm
+(torch, the network and the dataset are loaded) and starts trials at once while the spawned
+workers import torch and warm up, which took seconds each; on a GPU machine all N are spawned,
+each pinned to its GPU.
 
 Exactly ``n_trials`` trials run in total: alone, Optuna counts them; with several workers, each
 takes a ticket from a counter shared by all of them (a lock-protected integer) before every
@@ -15,6 +20,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -163,16 +169,23 @@ def gpu_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
-def run_processes(specs: list[WorkerSpec], n_trials: int, pin_gpus: bool) -> None:
-    """Spawn one process per spec sharing ``n_trials`` tickets; wait for all of them.
+def run_processes(
+    specs: list[WorkerSpec],
+    n_trials: int,
+    pin_gpus: bool,
+    here: Callable[[SharedBudget], None] | None = None,
+) -> None:
+    """Run one worker per spec sharing ``n_trials`` tickets; wait for all of them. Without GPUs
+    to pin, ``here`` (when given) runs the first spec's worker in this process.
 
     Raises RuntimeError naming the workers that exited abnormally (their trials are kept).
     """
     ctx = mp.get_context("spawn")
     counter = ctx.Value("i", n_trials)
     gpus = gpu_count() if pin_gpus else 0
+    local = here is not None and not gpus
     procs = []
-    for spec in specs:
+    for spec in specs[1:] if local else specs:
         env_before = os.environ.get("CUDA_VISIBLE_DEVICES")
         if gpus:
             os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.index % gpus)
@@ -186,11 +199,16 @@ def run_processes(specs: list[WorkerSpec], n_trials: int, pin_gpus: bool) -> Non
                 _restore_env("CUDA_VISIBLE_DEVICES", env_before)
         procs.append(p)
     try:
+        if local:
+            here(SharedBudget(counter))
         for p in procs:
             p.join()
     except KeyboardInterrupt:
         _interrupt(procs)
         raise
+    finally:
+        for p in procs:
+            p.join()
     bad = [f"{p.name} (exit code {p.exitcode})" for p in procs if p.exitcode != 0]
     if bad:
         raise RuntimeError(f"worker process(es) ended abnormally: {', '.join(bad)}")
