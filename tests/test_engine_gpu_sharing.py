@@ -20,6 +20,7 @@ from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.devices import jobs_for, worker_gpu
 from neural_hpo.engine.study import WORKER_PREFIX, open_storage
 from neural_hpo.engine.training import device_tensors
+from neural_hpo.engine.values import training_options
 
 FAST = {"limit": 300, "epochs": 1, "seed": 0}
 
@@ -135,3 +136,32 @@ def test_a_workers_dataset_is_copied_to_its_device_once():
     other = Dataset(*(a.copy() for a in (data.x_train, data.y_train, data.x_val, data.y_val)), "b")
     assert device_tensors(other, torch.device("cpu"))[0] is not first[0]
     torch.testing.assert_close(first[0], torch.from_numpy(data.x_train))
+
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "gpu.py"
+    spec = importlib.util.spec_from_file_location("bench_gpu", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="on a GPU machine the bench runs")
+def test_the_gpu_bench_refuses_clearly_without_cuda(capsys):
+    assert _bench().main([]) == 2
+    assert "needs a CUDA GPU, and torch sees none here" in capsys.readouterr().out
+
+
+def test_the_gpu_bench_adds_the_precision_to_the_examples():
+    from neural_hpo.dsl.analysis import analyze
+
+    bench = _bench()
+    for name in bench.NETWORKS:
+        source = bench.with_precision((bench.EXAMPLES / f"{name}.neural").read_text(), "bf16")
+        analysis = analyze(source)
+        assert analysis.diagnostics == []
+        network = analysis.file.networks[0]
+        assert training_options(network).precision == "bf16"
