@@ -20,7 +20,7 @@ from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.devices import jobs_for, worker_gpu
 from neural_hpo.engine.study import WORKER_PREFIX, open_storage
 from neural_hpo.engine.training import device_tensors
-from neural_hpo.engine.values import training_options
+from neural_hpo.engine.values import training_value
 
 FAST = {"limit": 300, "epochs": 1, "seed": 0}
 
@@ -164,4 +164,4 @@ def test_the_gpu_bench_adds_the_precision_to_the_examples():
         analysis = analyze(source)
         assert analysis.diagnostics == []
         network = analysis.file.networks[0]
-        assert training_options(network).precision == "bf16"
+        assert training_value(network, "precision") == "bf16"
