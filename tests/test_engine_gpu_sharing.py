@@ -51,7 +51,7 @@ def test_trials_per_gpu_is_k_workers_on_each_gpu():
 
 
 def test_trials_per_gpu_without_a_gpu_is_a_clear_error_before_any_trial(storage):
-    with pytest.raises(ValueError, match="trials_per_gpu needs a CUDA GPU"):
+    with pytest.raises(ValueError, match="needs a CUDA GPU"):
         optimize_and_return(SMALL_CONFIG, 2, storage=storage, trials_per_gpu=2, **FAST)
     with pytest.raises(ValueError, match="on Ray a trial asks for a fraction"):
         optimize_and_return(SMALL_CONFIG, 2, storage=storage, trials_per_gpu=2, use_ray=True)
@@ -165,3 +165,17 @@ def test_the_gpu_bench_adds_the_precision_to_the_examples():
         assert analysis.diagnostics == []
         network = analysis.file.networks[0]
         assert training_value(network, "precision") == "bf16"
+
+
+def test_cli_trials_per_gpu_without_a_gpu_is_one_line(tmp_path, capsys):
+    from neural_hpo.cli import main
+
+    source = tmp_path / "small.neural"
+    source.write_text(SMALL_CONFIG)
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    assert main(["run", str(source), "--trials-per-gpu", "4", "--storage", storage]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "neural-hpo run: trials_per_gpu (--trials-per-gpu) needs a CUDA GPU, and torch sees "
+        "none here (or device is cpu): use n_jobs (--jobs)"
+    ]

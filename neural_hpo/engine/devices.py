@@ -65,7 +65,7 @@ def jobs_for(n_jobs: int, trials_per_gpu: int | None, gpus: int) -> int:
         raise ValueError("give n_jobs or trials_per_gpu, not both (n_jobs = trials_per_gpu x GPUs)")
     if gpus < 1:
         raise ValueError(
-            "trials_per_gpu needs a CUDA GPU, and torch sees none here (with device='cpu' or "
-            "no GPU, use n_jobs)"
+            "trials_per_gpu (--trials-per-gpu) needs a CUDA GPU, and torch sees none here "
+            "(or device is cpu): use n_jobs (--jobs)"
         )
     return trials_per_gpu * gpus
