@@ -179,3 +179,20 @@ def test_cli_trials_per_gpu_without_a_gpu_is_one_line(tmp_path, capsys):
         "neural-hpo run: trials_per_gpu (--trials-per-gpu) needs a CUDA GPU, and torch sees "
         "none here (or device is cpu): use n_jobs (--jobs)"
     ]
+
+
+def test_cli_says_in_one_line_that_the_precision_is_ignored_on_the_cpu(tmp_path, capsys):
+    from neural_hpo.cli import main
+
+    precision._warned.clear()
+    source = tmp_path / "bf16.neural"
+    source.write_text(BF16)
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    args = ["run", str(source), "--trials", "1", "--limit", "200", "--storage", storage]
+    assert main([*args, "--device", "cpu"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    warned = [line for line in err if "precision" in line]
+    assert warned == [
+        "neural-hpo run: warning: training precision bf16 is ignored on cpu: mixed precision "
+        "runs on CUDA GPUs only, so trials train in fp32 here"
+    ]

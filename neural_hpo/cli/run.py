@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import warnings
 from typing import Any
 
 from neural_hpo.dsl.catalog import METRIC_ALIASES, METRIC_DIRECTIONS, SAMPLERS
@@ -204,6 +205,18 @@ def ray_options(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``_run`` with the run's warnings (precision ignored on a CPU, pruning switched off) as one
+    line each on stderr, not Python's two lines with a source path."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        return _run(args)
+
+
+def _one_line_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
+    print(f"neural-hpo run: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
     import optuna
 
     from neural_hpo.engine.api import NoCompletedTrialError, best_trial_summary, optimize_and_return
