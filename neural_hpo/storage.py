@@ -32,6 +32,8 @@ PARENT_ATTR = "parent_study"
 LINEAGE_ATTR = "lineage"
 #: trial system attribute of a reused trial: ``<parent study>#<trial number>``
 REUSED_FROM = "neural_hpo:reused_from"
+#: ``storage=":memory:"``: an Optuna in-memory storage, for benchmarks and throwaway studies
+IN_MEMORY = ":memory:"
 
 
 def default_storage_url(root: str | Path | None = None) -> str:
@@ -52,7 +54,7 @@ def resolve_storage(storage: str | None, root: str | Path | None = None) -> str:
 def check_driver(url: str) -> None:
     """ValueError for a URL that names no database SQLAlchemy knows; ImportError saying what to
     install when its driver is missing (SQLAlchemy's own message names neither)."""
-    if url.startswith("sqlite:"):
+    if url.startswith("sqlite:") or url == IN_MEMORY:
         return
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError

@@ -1,5 +1,6 @@
 """The training path on a real CUDA GPU: every layer, a study with ``device='auto'``, workers
-pinned one GPU each. Skipped where torch sees no GPU (the development machine and CI); they ran
+pinned one GPU each, several workers sharing one GPU, bf16 and fp16 training, the dataset
+copied to the GPU once per worker, a real out-of-memory error. Skipped where torch sees no GPU (the development machine and CI); they ran
 on an NVIDIA H200 (see docs/engine.md, "GPUs")."""
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from optuna.trial import TrialState
 from test_engine_builder import EVERY_LAYER
 
 from neural_hpo import optimize_and_return
+from neural_hpo.engine.datasets import load_dataset
 from neural_hpo.engine.devices import device_label, resolve_device
+from neural_hpo.engine.objective import objective
+from neural_hpo.engine.precision import Precision
 from neural_hpo.engine.torch_builder import build_model
+from neural_hpo.engine.training import device_tensors
 from neural_hpo.engine.workers import gpu_count
 
 pytestmark = pytest.mark.skipif(
@@ -74,3 +79,61 @@ def test_workers_are_pinned_one_gpu_each(storage):
     assert len(trials) == 6 and all(t.state == TrialState.COMPLETE for t in trials)
     used = {t.user_attrs["device"].split(" ")[0] for t in trials}
     assert used == {f"cuda:{i}" for i in range(min(2, gpu_count()))}
+
+
+def test_four_workers_share_each_gpu(storage):
+    """trials_per_gpu=4: four workers on every GPU, all pinned, all trials on a GPU."""
+    n = 4 * gpu_count()
+    result = optimize_and_return(
+        SMALL_CONFIG, 2 * n, trials_per_gpu=4, storage=storage, device="auto", **FAST
+    )
+    trials = result.study.get_trials()
+    assert len(trials) == 2 * n and all(t.state == TrialState.COMPLETE for t in trials)
+    used = {t.user_attrs["device"].split(" ")[0] for t in trials}
+    assert used == {f"cuda:{i}" for i in range(gpu_count())}
+    assert result.best_value > 0.8
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_on_the_gpu_and_records_it(storage, precision):
+    config = SMALL_CONFIG.replace("epochs: 1 }", f"epochs: 1, precision: {precision} }}")
+    result = optimize_and_return(config, 3, storage=storage, device="cuda", **FAST)
+    trials = result.study.get_trials()
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.user_attrs["training_precision"] for t in trials} == {precision}
+    assert result.best_value > 0.8
+    assert all(isinstance(t.user_attrs["loss"], float) for t in trials)
+
+
+def test_autocast_runs_the_forward_pass_in_bf16_and_fp16_gets_a_scaler():
+    built = build_model(concrete(network_of("Dense(units: 8) -> relu", "(4,)"), {}))
+    module = built.module.to("cuda")
+    x = torch.randn(2, 4, device="cuda")
+    bf16 = Precision.of("bf16", torch.device("cuda"))
+    with bf16.autocast():
+        assert module(x).dtype == torch.bfloat16
+    assert module(x).dtype == torch.float32  # outside autocast (evaluation): fp32
+    assert bf16.scaler is None and Precision.of("fp16", torch.device("cuda")).scaler is not None
+
+
+def test_the_dataset_is_copied_to_the_gpu_once():
+    data = load_dataset("digits", (8, 8, 1), limit=200)
+    first = device_tensors(data, torch.device("cuda", 0))
+    assert all(t.is_cuda for t in first)
+    assert device_tensors(data, torch.device("cuda", 0)) is first
+
+
+def too_big_then_fine(trial, config, dataset_name, backend, device):
+    """Trial 1 asks the GPU for 10 TB: torch's own OutOfMemoryError."""
+    if trial.number == 1:
+        torch.empty(10**13, dtype=torch.uint8, device="cuda")
+    return objective(trial, config, dataset_name, backend, device, limit=300, epochs=1)
+
+
+def test_a_real_out_of_memory_fails_its_trial_and_the_next_one_trains(storage):
+    result = optimize_and_return(
+        SMALL_CONFIG, 3, storage=storage, device="cuda", objective_fn=too_big_then_fine, seed=0
+    )
+    trials = result.study.get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
+    assert trials[1].user_attrs["fail_reason"].startswith("out of memory: ")

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import optuna
+import pytest
 from engine_helpers import SMALL_CONFIG
 from optuna.trial import TrialState
 
@@ -84,9 +85,14 @@ def test_resume_after_kill_9_keeps_every_finished_trial(tmp_path):
     assert after[len(before)].state == TrialState.COMPLETE
 
 
-def test_workers_are_pinned_one_per_gpu(monkeypatch):
-    """No GPU exists on this machine: ``gpu_count`` is mocked to report two, and the spawned
-    processes are replaced by recorders of the environment each would start with."""
+@pytest.mark.parametrize(
+    ("gpus", "n_workers", "pinned"),
+    [(2, 3, ["0", "1", "0"]), (1, 8, ["0"] * 8), (4, 6, ["0", "1", "2", "3", "0", "1"])],
+)
+def test_workers_are_pinned_round_robin_over_the_gpus(monkeypatch, gpus, n_workers, pinned):
+    """No GPU exists on this machine: ``gpu_count`` is mocked to report ``gpus``, and the
+    spawned processes are replaced by recorders of the environment each would start with
+    (more workers than GPUs share them: eight workers on one GPU all see GPU 0)."""
     from neural_hpo.engine import workers
 
     seen: list[str | None] = []
@@ -107,10 +113,10 @@ def test_workers_are_pinned_one_per_gpu(monkeypatch):
         def Value(self, kind, n):
             return n
 
-    monkeypatch.setattr(workers, "gpu_count", lambda: 2)
+    monkeypatch.setattr(workers, "gpu_count", lambda: gpus)
     monkeypatch.setattr(workers.mp, "get_context", lambda method: FakeContext())
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    specs = [workers.WorkerSpec("url", "s", None, None, None, i, 0, None) for i in range(3)]
+    specs = [workers.WorkerSpec("url", "s", None, None, None, i, 0, None) for i in range(n_workers)]
     workers.run_processes(specs, 6, pin_gpus=True)
-    assert seen == ["0", "1", "0"]
+    assert seen == pinned
     assert "CUDA_VISIBLE_DEVICES" not in os.environ

@@ -81,6 +81,19 @@ def test_a_gpu_per_trial_places_every_trial_on_the_gpu_node(cluster, tmp_path):
     assert {t.user_attrs["node"] for t in trials} == {cluster.gpu_node.node_id}
 
 
+def test_a_quarter_gpu_per_trial_shares_the_one_gpu_among_trials(cluster, tmp_path):
+    """``--ray-gpus 0.25``: four trials would fit the GPU node's one (fake) GPU at once (two
+    run here, to keep the test short); each lands there, records the id of the GPU Ray gave
+    it, and trains in fp32 (torch sees no GPU)."""
+    trials = run(
+        cluster, tmp_path, 2, gpus_per_trial=0.25, cpus_per_trial=0.5, max_concurrent_trials=2
+    ).get_trials()
+    assert len(trials) == 2 and all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.user_attrs["node"] for t in trials} == {cluster.gpu_node.node_id}
+    assert {t.user_attrs["ray_gpus"] for t in trials} == {"0"}
+    assert {t.user_attrs["training_precision"] for t in trials} == {"fp32"}
+
+
 def training_on(ray_dir: Path, node_id: str) -> bool:
     """Whether a trial has reported an epoch from node ``node_id`` and is not done (Tune's
     driver writes each report to the trial's ``result.json``)."""

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import warnings
 from typing import Any
 
 from neural_hpo.dsl.catalog import METRIC_ALIASES, METRIC_DIRECTIONS, SAMPLERS
@@ -21,7 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else auto")
     p.add_argument("--pruning", action="store_true", help="stop unpromising trials early")
     p.add_argument("--pruner", choices=("median", "hyperband", "halving"), help="implies --pruning")
-    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="parallel worker processes (more than GPUs share them)"
+    )
+    p.add_argument(
+        "--trials-per-gpu", type=int, metavar="K", help="K workers on each GPU (instead of --jobs)"
+    )
     p.add_argument("--study", help="study name (default: network name + source hash)")
     p.add_argument("--storage", help=STORAGE_HELP)
     p.add_argument(
@@ -69,7 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--ray-search", choices=("optuna", "random"), help="search algorithm (default: optuna)"
     )
     ray.add_argument("--ray-cpus", type=float, default=1, help="CPUs per trial")
-    ray.add_argument("--ray-gpus", type=float, default=0, help="GPUs per trial")
+    ray.add_argument(
+        "--ray-gpus", type=float, default=0, help="GPUs per trial (0.25: four trials share one)"
+    )
     ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
     ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
     ray.add_argument(
@@ -197,6 +205,18 @@ def ray_options(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``_run`` with the run's warnings (precision ignored on a CPU, pruning switched off) as one
+    line each on stderr, not Python's two lines with a source path."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        return _run(args)
+
+
+def _one_line_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
+    print(f"neural-hpo run: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
     import optuna
 
     from neural_hpo.engine.api import NoCompletedTrialError, best_trial_summary, optimize_and_return
@@ -215,6 +235,7 @@ def run(args: argparse.Namespace) -> int:
             storage=args.storage,
             timeout=args.timeout,
             n_jobs=args.jobs,
+            trials_per_gpu=args.trials_per_gpu,
             seed=args.seed,
             metric=args.metric,
             objectives=args.objectives,

@@ -32,7 +32,7 @@ from .params import space_values
 
 RAY_TRIAL_ID = "ray_trial_id"
 #: where the trial ran, as its trainable reports it
-PLACEMENT = ("device", "node", "node_ip")
+PLACEMENT = ("device", "training_precision", "node", "node_ip", "ray_gpus")
 
 
 class OptunaRecorder(Callback):

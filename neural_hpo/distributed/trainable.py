@@ -21,8 +21,7 @@ from typing import Any
 
 from neural_hpo.dsl.space import materialize
 from neural_hpo.engine.datasets import DatasetSource
-from neural_hpo.engine.devices import device_label, resolve_device
-from neural_hpo.engine.objective import loaded_network, train_network
+from neural_hpo.engine.objective import loaded_network, placement, train_network
 from neural_hpo.engine.training import TrainingState
 from neural_hpo.engine.values import training_value
 
@@ -61,7 +60,7 @@ class DSLTrainable:
             with checkpoint.as_directory() as directory:
                 resume = load_state(directory)
         latest: list[TrainingState] = []
-        where = {"device": device_label(resolve_device(self.device)), **ray_node()}
+        where = {**placement(loaded, self.device), **ray_node()}
 
         def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
             if epoch + 1 < planned:  # the last epoch is reported with the final metrics below
@@ -115,13 +114,18 @@ class DSLTrainable:
 
 def ray_node() -> dict[str, str]:
     """The Ray node this trial runs on: ``node`` (its id, as ``ray status`` and the dashboard
-    show it; several nodes may share one address) and ``node_ip``."""
+    show it; several nodes may share one address) and ``node_ip``; with GPUs, ``ray_gpus``:
+    the ids of those Ray gave it (``0`` for each of four trials sharing GPU 0 at 0.25 each)."""
     import ray
 
-    return {
+    where = {
         "node": ray.get_runtime_context().get_node_id(),
         "node_ip": ray.util.get_node_ip_address(),
     }
+    gpus = ray.get_gpu_ids()
+    if gpus:
+        where["ray_gpus"] = ",".join(str(g) for g in gpus)
+    return where
 
 
 def finished_training(trial_id: str, result: dict[str, Any]) -> bool:

@@ -795,6 +795,9 @@ SETTINGS: dict[str, str] = {
     "lr_schedule": "legacy: the optimizer's learning-rate schedule, e.g. ExponentialDecay(0.01, 1000, 0.96)",
 }
 
+#: ``training: { precision: ... }``: fp32 everywhere; bf16/fp16 autocast on CUDA only
+PRECISIONS = ("fp32", "bf16", "fp16")
+
 TRAINING_KEYS: dict[str, ArgSpec] = {
     a.name: a
     for a in (
@@ -840,6 +843,13 @@ TRAINING_KEYS: dict[str, ArgSpec] = {
             "patience: stop after this many epochs without a lower validation loss",
             None,
             low=1,
+        ),
+        ArgSpec(
+            "precision",
+            "enum",
+            "training arithmetic on a GPU: fp32, bf16 or fp16 autocast (fp16 with a grad scaler)",
+            "fp32",
+            choices=PRECISIONS,
         ),
     )
 }

@@ -22,9 +22,10 @@ from neural_hpo.trials import history, is_feasible, trial_to_dict
 
 from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
-from .devices import resolve_device
+from .devices import jobs_for, resolve_device
 from .events import RUN_ATTR, EventHandler, StudyWatcher, reuse_event
 from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
+from .precision import warn_if_ignored
 from .reuse import Reuse
 from .samplers import SearchPlan, keep_study_sampler, named_sampler, pruner_name, sampler_name
 from .study import (
@@ -38,7 +39,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import SharedBudget, WorkerSpec, run_processes, run_worker
+from .workers import SharedBudget, WorkerSpec, gpu_count, run_processes, run_worker
 
 if TYPE_CHECKING:  # Ray's modules load only for a Ray run
     from neural_hpo.distributed.options import RayOptions
@@ -201,12 +202,14 @@ def optimize_and_return(
     directions: Sequence[str] | None = None,
     constraints: Mapping[str, str] | Sequence[Constraint] | None = None,
     ray_options: RayOptions | None = None,
+    trials_per_gpu: int | None = None,
 ) -> OptimizationResult:
     """Run a study of the network in ``config`` (DSL text or a ``.neural`` path) and return the
     best parameters.
 
     ``n_trials`` trials run in this call (default: the DSL's ``n_trials``), across ``n_jobs``
-    worker processes. ``objectives=[...]`` with several metrics optimizes all of them (directions
+    worker processes (``trials_per_gpu=K``: K workers on each GPU instead; more workers than GPUs
+    share them round-robin). ``objectives=[...]`` with several metrics optimizes all of them (directions
     from METRIC_DIRECTIONS unless ``directions`` says otherwise; pruning is then switched off with
     a warning); otherwise ``metric`` is optimized. ``constraints`` (``{'latency_ms': '< 100'}``,
     default: the DSL's ``training.constraints``) bound recorded metrics: infeasible trials are
@@ -242,7 +245,10 @@ def optimize_and_return(
     n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
     if n_trials < 1:
         raise ValueError(f"n_trials must be at least 1, not {n_trials}")
-    resolve_device(device)  # an unusable device fails now, not in every trial
+    resolved = resolve_device(device)  # an unusable device fails now, not in every trial
+    n_jobs = _jobs(n_jobs, trials_per_gpu, device, use_ray)
+    if not use_ray:  # a Ray trial's device is its node's: each trial records its precision
+        warn_if_ignored(str(training_value(loaded.network, "precision")), resolved)
     if seed is None and loaded.network.training("seed") is not None:
         seed = int(training_value(loaded.network, "seed"))
     plan = SearchPlan(
@@ -355,6 +361,22 @@ def optimize_and_return(
     result = OptimizationResult(study)
     result.reuse = reuse
     return result
+
+
+def _jobs(n_jobs: int, trials_per_gpu: int | None, device: str, use_ray: bool) -> int:
+    """The local worker count: ``n_jobs``, or ``trials_per_gpu`` x the GPUs ``device`` uses."""
+    if trials_per_gpu is None:
+        return n_jobs
+    if use_ray:
+        raise ValueError(
+            "trials_per_gpu is for local workers; on Ray a trial asks for a fraction of a GPU "
+            "(RayOptions(gpus_per_trial=1/K), --ray-gpus)"
+        )
+    name = device.lower()
+    gpus = gpu_count() if name in ("auto", "cuda", "gpu") else 0
+    if name.startswith("cuda:"):
+        gpus = 1  # the one GPU named (resolve_device checked that it exists)
+    return jobs_for(n_jobs, trials_per_gpu, gpus)
 
 
 def _run(

@@ -44,3 +44,28 @@ def device_label(device: torch.device) -> str:
     ]
     number = visible[index] if index < len(visible) else str(index)
     return f"cuda:{number} ({torch.cuda.get_device_name(index)})"
+
+
+def worker_gpu(index: int, gpus: int) -> int:
+    """The GPU (the machine's number) that worker ``index`` is pinned to: round-robin, so
+    eight workers on one GPU all share GPU 0, and five on two get 0, 1, 0, 1, 0."""
+    if gpus < 1:
+        raise ValueError("no GPU to pin a worker to")
+    return index % gpus
+
+
+def jobs_for(n_jobs: int, trials_per_gpu: int | None, gpus: int) -> int:
+    """Worker processes for ``n_jobs`` or ``trials_per_gpu`` (K workers on each of ``gpus``
+    GPUs: K x gpus); the two together, or ``trials_per_gpu`` without a GPU, are an error."""
+    if trials_per_gpu is None:
+        return n_jobs
+    if trials_per_gpu < 1:
+        raise ValueError(f"trials_per_gpu must be at least 1, not {trials_per_gpu}")
+    if n_jobs != 1:
+        raise ValueError("give n_jobs or trials_per_gpu, not both (n_jobs = trials_per_gpu x GPUs)")
+    if gpus < 1:
+        raise ValueError(
+            "trials_per_gpu (--trials-per-gpu) needs a CUDA GPU, and torch sees none here "
+            "(or device is cpu): use n_jobs (--jobs)"
+        )
+    return trials_per_gpu * gpus

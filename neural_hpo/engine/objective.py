@@ -24,6 +24,7 @@ from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
 from .events import RUN_ATTR
+from .precision import effective_precision
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
 from .values import input_shape, optimizer_config, training_options, training_value
@@ -104,7 +105,8 @@ def objective(
     check_backend(backend)
     loaded = loaded_network(config, network)
     params = suggest(trial, loaded)
-    trial.set_user_attr("device", device_label(resolve_device(device)))
+    for key, value in placement(loaded, device).items():
+        trial.set_user_attr(key, value)
     names = list(objectives) if objectives else [metric]
 
     def on_epoch(epoch: int, metrics: dict[str, float]) -> None:
@@ -131,6 +133,17 @@ def objective(
             trial.set_user_attr(name, metrics[name])
     values = tuple(metric_of(metrics, n) for n in names)
     return values[0] if len(values) == 1 else values
+
+
+def placement(loaded: LoadedNetwork, device: str) -> dict[str, str]:
+    """Where and how a trial trains, as its attributes say: ``device`` (``device_label``) and
+    ``training_precision`` (the one it trains in: fp32 where a GPU precision is ignored)."""
+    resolved = resolve_device(device)
+    requested = str(training_value(loaded.network, "precision"))
+    return {
+        "device": device_label(resolved),
+        "training_precision": effective_precision(requested, resolved),
+    }
 
 
 def train_network(
@@ -220,9 +233,17 @@ def failure_reason(exc: BaseException) -> str:
     """The ``fail_reason`` a failed trial carries: diverged, out of memory, or the error."""
     if isinstance(exc, TrialDiverged):
         return str(exc)
-    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
+    if is_out_of_memory(exc):
         return f"out of memory: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """torch's OutOfMemoryError, Python's MemoryError, or a RuntimeError that says so (cuDNN,
+    cuBLAS and older torch report a full GPU as ``RuntimeError: CUDA out of memory``)."""
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 #: the objective signature the engine calls: (trial, config, dataset_name, backend, device)
@@ -260,6 +281,6 @@ class TrialRunner:
             raise
         except Exception as exc:
             trial.set_user_attr("fail_reason", failure_reason(exc))
-            if isinstance(exc, torch.cuda.OutOfMemoryError):
-                torch.cuda.empty_cache()
+            if is_out_of_memory(exc) and torch.cuda.is_available():
+                torch.cuda.empty_cache()  # the worker's next trial gets the memory back
             raise

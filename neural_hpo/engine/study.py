@@ -28,15 +28,13 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
-from neural_hpo.storage import LINEAGE_ATTR, PARENT_ATTR, REUSED_FROM, resolve_storage
+from neural_hpo.storage import IN_MEMORY, LINEAGE_ATTR, PARENT_ATTR, REUSED_FROM, resolve_storage
 from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
 from .reuse import Reuse, find_parent, reuse_parent
 
 WORKER_PREFIX = "neural_hpo:worker:"
-#: ``storage=":memory:"``: an Optuna in-memory storage, for benchmarks and throwaway studies
-IN_MEMORY = ":memory:"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,7 @@ from neural_hpo.dsl.catalog import TOP_K
 
 from .datasets import Dataset
 from .losses import LossHead
+from .precision import Precision
 from .torch_builder import BuiltModel
 from .values import TrainingOptions
 
@@ -77,6 +80,30 @@ def _load_optimizer_state(opt: torch.optim.Optimizer, state: dict[str, Any]) -> 
 
 def _tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+
+#: datasets' tensors on a device, newest last: (dataset, device) -> (x, y, x_val, y_val)
+_ON_DEVICE: OrderedDict[tuple[int, str], tuple[weakref.ref, tuple[torch.Tensor, ...]]] = (
+    OrderedDict()
+)
+ON_DEVICE_KEPT = 2
+
+
+def device_tensors(data: Dataset, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """``data``'s four arrays as tensors on ``device``, copied there once per process: a
+    worker's trials share the dataset object (``datasets`` caches it), so they share its copy
+    on the GPU too. The last ``ON_DEVICE_KEPT`` datasets stay (a tuned split makes several)."""
+    key = (id(data), str(device))
+    hit = _ON_DEVICE.get(key)
+    if hit is not None and hit[0]() is data:
+        _ON_DEVICE.move_to_end(key)
+        return hit[1]
+    arrays = (data.x_train, data.y_train, data.x_val, data.y_val)
+    tensors = tuple(_tensor(a, device) for a in arrays)
+    _ON_DEVICE[key] = (weakref.ref(data), tensors)
+    while len(_ON_DEVICE) > ON_DEVICE_KEPT:
+        _ON_DEVICE.popitem(last=False)
+    return tensors
 
 
 def evaluate(model: BuiltModel, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
@@ -238,8 +265,8 @@ def train(
         module.load_state_dict(resume.model)
         _load_optimizer_state(opt, resume.optimizer)
         start = resume.epoch
-    x, y = _tensor(data.x_train, device), _tensor(data.y_train, device)
-    xv, yv = _tensor(data.x_val, device), _tensor(data.y_val, device)
+    x, y, xv, yv = device_tensors(data, device)
+    precision = Precision.of(options.precision, device)
     schedule = _Schedule(opt, options.schedule) if options.schedule else None
     if schedule is not None and start:
         schedule.fast_forward(start, math.ceil(len(x) / batch_size))
@@ -247,7 +274,9 @@ def train(
     metrics: dict[str, float] = {}
     history: list[float] = []
     for epoch in range(start, epochs):
-        _train_epoch(model, opt, x, y, batch_size, gen, epoch, params, options, schedule)
+        _train_epoch(
+            model, opt, (x, y), batch_size, gen, epoch, (params, options), precision, schedule
+        )
         metrics = evaluate(model, xv, yv)
         history.append(metrics["loss"])
         if on_state is not None:
@@ -269,17 +298,17 @@ def train(
 def _train_epoch(
     model: BuiltModel,
     opt: torch.optim.Optimizer,
-    x: torch.Tensor,
-    y: torch.Tensor,
+    xy: tuple[torch.Tensor, torch.Tensor],
     batch_size: int,
     gen: torch.Generator,
     epoch: int,
-    params: list[torch.nn.Parameter],
-    options: TrainingOptions,
+    clipping: tuple[list[torch.nn.Parameter], TrainingOptions],
+    precision: Precision,
     schedule: _Schedule | None,
 ) -> None:
-    """One pass over the training data in a seeded order; raises TrialDiverged on NaN."""
-    module = model.module
+    """One pass over the training data in a seeded order, the forward pass and loss in the
+    trial's precision; raises TrialDiverged on NaN."""
+    (x, y), module = xy, model.module
     module.train()
     order = torch.randperm(len(x), generator=gen).to(x.device)
     running = torch.zeros((), device=x.device)
@@ -288,13 +317,12 @@ def _train_epoch(
         if len(idx) == 1 and i > 0:  # batch statistics need two samples
             break
         opt.zero_grad(set_to_none=True)
-        loss = model.head(module(x[idx]), y[idx])
-        loss.backward()
-        _clip(params, options)
-        opt.step()
+        with precision.autocast():
+            loss = model.head(module(x[idx]), y[idx])
+        precision.step(loss, opt, lambda: _clip(*clipping))
         if schedule is not None:
             schedule.after(per_batch=True)
-        running += loss.detach()
+        running += loss.detach().float()
     if schedule is not None:
         schedule.after(per_batch=False)
     if not math.isfinite(float(running)):

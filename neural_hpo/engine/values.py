@@ -102,13 +102,15 @@ CLIP_ARGS = ("clipnorm", "clipvalue")
 @dataclass(frozen=True)
 class TrainingOptions:
     """What the training loop does besides optimizer steps: clipping, early stopping and the
-    learning-rate schedule (``(name, {canonical arg: value})``), all None when not asked for."""
+    learning-rate schedule (``(name, {canonical arg: value})``), all None when not asked for,
+    and the precision of its forward passes (``precision``'s module)."""
 
     gradient_clip: float | None = None
     clipnorm: float | None = None
     clipvalue: float | None = None
     early_stopping: int | None = None
     schedule: tuple[str, dict[str, Any]] | None = None
+    precision: str = "fp32"
 
 
 def _optimizer_call(network: Network) -> tuple[str, dict[str, Any]]:
@@ -171,4 +173,5 @@ def training_options(network: Network) -> TrainingOptions:
         clipvalue=args["clipvalue"],
         early_stopping=training_value(network, "early_stopping"),
         schedule=_schedule(args["learning_rate"]),
+        precision=str(training_value(network, "precision")).lower(),
     )

@@ -8,7 +8,8 @@ each pinned to its GPU.
 Exactly ``n_trials`` trials run in total: alone, Optuna counts them; with several workers, each
 takes a ticket from a counter shared by all of them (a lock-protected integer) before every
 trial, and stops when none is left. No storage write is spent on the count. On a GPU machine each worker is pinned to one GPU with
-``CUDA_VISIBLE_DEVICES`` (worker k gets GPU k mod the GPU count). Each worker process trains
+``CUDA_VISIBLE_DEVICES`` (worker k gets GPU k mod the GPU count, so more workers than GPUs
+share them: ``devices.worker_gpu``). Each worker process trains
 with one torch thread, so N workers use N cores.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import optuna
 
+from .devices import worker_gpu
 from .objective import TrialRunner, loaded_network
 from .study import open_storage, register_worker, unregister_worker
 
@@ -188,7 +190,7 @@ def run_processes(
     for spec in specs[1:] if local else specs:
         env_before = os.environ.get("CUDA_VISIBLE_DEVICES")
         if gpus:
-            os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.index % gpus)
+            os.environ["CUDA_VISIBLE_DEVICES"] = str(worker_gpu(spec.index, gpus))
         try:
             p = ctx.Process(
                 target=_worker_main, args=(spec, counter), name=f"hpo-worker-{spec.index}"
