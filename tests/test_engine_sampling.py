@@ -85,7 +85,7 @@ def test_auto_is_the_default_and_is_named_in_the_study():
     result = optimize_and_return(DISCRETE, 3, seed=0, storage=":memory:", objective_fn=numeric)
     attrs = result.study.user_attrs
     assert attrs["sampler"] == "auto" and "gp until trial" in attrs["sampler_rule"]
-    assert isinstance(result.study.sampler, AutoSampler)
+    assert isinstance(result.study.sampler.base, AutoSampler)
 
 
 def test_auto_phases_follow_the_trial_number():
@@ -140,12 +140,12 @@ def test_a_resumed_study_keeps_its_sampler_and_tpe_stays_plain_tpe():
         again = optimize_and_return(
             DISCRETE, 2, study_name="s", storage=":memory:", objective_fn=numeric
         )
-        assert type(again.study.sampler) is optuna.samplers.RandomSampler
+        assert type(again.study.sampler.base) is optuna.samplers.RandomSampler
         assert len(again.study.trials) == 4
         tpe = optimize_and_return(
             DISCRETE, 1, sampler="tpe", study_name="t", storage=":memory:", objective_fn=numeric
         )
-        assert type(tpe.study.sampler) is optuna.samplers.TPESampler
+        assert type(tpe.study.sampler.base) is optuna.samplers.TPESampler
 
 
 def test_in_memory_storage_refuses_worker_processes():
