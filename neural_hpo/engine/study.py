@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import random
+import re
 import socket
+import time
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -42,12 +45,38 @@ def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
     """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
     url = resolve_storage(storage)
     if not url.startswith("sqlite"):
-        return optuna.storages.get_storage(url)
-    kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
-    rdb = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        return optuna.storages._CachedStorage(rdb_storage(url))
+    rdb = rdb_storage(url, {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})
     sqlalchemy.event.listen(rdb.engine, "connect", _sqlite_pragmas)
     rdb.engine.dispose()  # connections opened while creating tables lack the pragmas
     return rdb
+
+
+#: what a process sees when another one creates the same schema at the same moment: a table,
+#: type or version row that was missing when checked exists when created (SQLite, PostgreSQL,
+#: MySQL wordings)
+_SCHEMA_RACE = re.compile(r"already exists|UNIQUE constraint|duplicate|database is locked", re.I)
+SCHEMA_ATTEMPTS = 12
+
+
+def rdb_storage(
+    url: str, engine_kwargs: dict[str, Any] | None = None
+) -> optuna.storages.RDBStorage:
+    """Optuna's RDBStorage for ``url``, safe when several processes create a fresh schema at once.
+
+    Optuna checks for each table (and the version rows) before creating it, so concurrent first
+    opens collide. Each attempt runs in its own transaction where the database has
+    transactional DDL (PostgreSQL) and is per table elsewhere (SQLite), so retrying after a
+    collision finds what the other process made and creates only what is still missing.
+    """
+    for attempt in range(1, SCHEMA_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=dict(engine_kwargs or {}))
+        except sqlalchemy.exc.DBAPIError as exc:
+            if not _SCHEMA_RACE.search(str(exc.orig)):
+                raise
+        time.sleep(random.uniform(0.02, 0.1) * attempt)
+    return optuna.storages.RDBStorage(url, engine_kwargs=dict(engine_kwargs or {}))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
