@@ -194,4 +194,18 @@ def run(args: argparse.Namespace) -> int:
     print("best parameters:", file=out)
     for name, value in result.params.items():
         print(f"  {name} = {value}", file=out)
+    return _worker_summary(result.workers)
+
+
+def _worker_summary(report: Any) -> int:
+    """One stderr line per dead worker and one for trials not run; 1 when some are missing."""
+    for death in report.deaths:
+        print(f"neural-hpo run: {death}", file=sys.stderr)
+    if report.missing:
+        print(
+            f"neural-hpo run: {report.missing} trial(s) of the budget were not run: their "
+            "workers kept dying; run again to add them",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -33,7 +33,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import WorkerSpec, run_processes, run_worker
+from .workers import WorkerReport, WorkerSpec, run_processes, run_worker
 
 if TYPE_CHECKING:  # Ray's modules load only for a Ray run
     from neural_hpo.distributed.options import RayOptions
@@ -46,11 +46,13 @@ class OptimizationResult(dict):
     (for several objectives the Pareto front; the parameters are those of the front's best
     trial on the first objective) and ``pareto_front`` (also ``'_pareto_front'``: each front
     trial's number, parameters, objective values and metrics). Trials that broke a constraint
-    are in none of them.
+    are in none of them. ``workers``: the worker processes that died during the run and the
+    trials of the budget that could not be run because of them (a ``WorkerReport``).
     """
 
-    def __init__(self, study: optuna.Study):
+    def __init__(self, study: optuna.Study, workers: WorkerReport | None = None):
         self.study = study
+        self.workers = workers or WorkerReport()
         self.trials_history = history(study)
         if len(study.directions) == 1:
             self.best_trials = [study.best_trial]
@@ -282,16 +284,16 @@ def optimize_and_return(
             _run, study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first
         )
     if on_event is None:
-        run()
+        report = run()
     else:
         with StudyWatcher(study, n_trials, on_event, first_number=first):
-            run()
+            report = run()
     trials = study.get_trials(deepcopy=False)
     if not any(t.state == TrialState.COMPLETE for t in trials):
         raise NoCompletedTrialError(study)
     if not any(t.state == TrialState.COMPLETE and is_feasible(t) for t in trials):
         raise NoFeasibleTrialError(study)
-    return OptimizationResult(study)
+    return OptimizationResult(study, report)  # None from a Ray run
 
 
 def _run(
@@ -305,14 +307,14 @@ def _run(
     deadline: float | None,
     device: str,
     done: int,
-) -> None:
+) -> WorkerReport:
     if n_jobs == 1:
         key = register_worker(study)
         try:
             run_worker(study, runner, deadline, n_trials=n_trials)
         finally:
             unregister_worker(study, key)
-        return
+        return WorkerReport()
     specs = [
         WorkerSpec(
             url,
@@ -327,7 +329,7 @@ def _run(
         )
         for i in range(n_jobs)
     ]
-    run_processes(specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))
+    return run_processes(study, specs, n_trials, pin_gpus=device.lower() in ("auto", "cuda", "gpu"))
 
 
 def best_trial_summary(trial: FrozenTrial) -> str:

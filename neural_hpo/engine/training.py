@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import precision_recall_fscore_support
 
 from .datasets import Dataset
 from .torch_builder import BuiltModel
@@ -87,6 +86,8 @@ def evaluate(model: BuiltModel, x: torch.Tensor, y: torch.Tensor) -> dict[str, f
     metrics = {"loss": total / len(x)}
     if y.dtype.is_floating_point:
         return metrics
+    from sklearn.metrics import precision_recall_fscore_support  # ~2 s: only where trials train
+
     truth = y.cpu().numpy()
     pred = torch.cat(preds).cpu().numpy()
     p, r, f, _ = precision_recall_fscore_support(truth, pred, average="macro", zero_division=0)
