@@ -6,6 +6,8 @@ report, importance caching and the language server read them back from it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,3 +40,10 @@ def load_study(study_name: str, storage: str | None = None) -> optuna.Study:
         listed = ", ".join(sorted(names)) or "none"
         raise KeyError(f"no study named {study_name!r} in {url} (studies there: {listed})")
     return optuna.load_study(study_name=study_name, storage=url)
+
+
+def report_file_name(study_name: str) -> str:
+    """A file name for ``study_name``'s report that is safe whatever the name holds (a stored
+    study may be named ``../../x``): a slug of its ordinary characters plus a hash of it all."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", study_name).strip("_")[:60] or "study"
+    return f"{slug}-{hashlib.sha256(study_name.encode()).hexdigest()[:10]}.html"
