@@ -23,8 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    from neural_hpo.storage import StorageError, StudyNotFoundError
+
     args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except (StorageError, StudyNotFoundError) as exc:  # one line naming the storage or study
+        print(f"neural-hpo {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -140,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
     from neural_hpo.engine.api import NoCompletedTrialError, best_trial_summary, optimize_and_return
     from neural_hpo.engine.config import DSLError
+    from neural_hpo.labels import printable
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -177,14 +178,16 @@ def run(args: argparse.Namespace) -> int:
         ValueError,
         NoCompletedTrialError,
     ) as exc:
-        print(f"neural-hpo run: {exc}", file=sys.stderr)
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # no repr quotes
+        print(f"neural-hpo run: {text}", file=sys.stderr)
         return 1
     study = result.study
     counts: dict[str, int] = {}
     for t in study.get_trials(deepcopy=False):
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
     out = sys.stderr if args.json_events else sys.stdout
-    print(f"study {study.study_name}: {', '.join(f'{v} {k}' for k, v in counts.items())}", file=out)
+    shown = ", ".join(f"{v} {k}" for k, v in counts.items())
+    print(f"study {printable(study.study_name)}: {shown}", file=out)
     print(
         f"best trial #{result.best_trial.number}: {best_trial_summary(result.best_trial)}", file=out
     )
@@ -193,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"pareto front: {len(result.pareto_front)} trial(s): {front}", file=out)
     print("best parameters:", file=out)
     for name, value in result.params.items():
-        print(f"  {name} = {value}", file=out)
+        print(f"  {printable(name)} = {printable(value)}", file=out)
     return _worker_summary(result.workers)
 
 

@@ -17,9 +17,10 @@ def run(args: argparse.Namespace) -> int:
     import optuna
 
     from neural_hpo.engine.study import open_storage
+    from neural_hpo.labels import printable
     from neural_hpo.trials import load_trials
 
-    storage = open_storage(args.storage)
+    storage = open_storage(args.storage, create=False)
     rows = []
     for name in optuna.get_all_study_names(storage):
         study = optuna.load_study(study_name=name, storage=storage)
@@ -47,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'study':<32} {'network':<16} {'metric':<10} {'trials':>6}  best")
     for r in rows:
         best = "-" if r["best_value"] is None else f"{r['best_value']:.4g}"
-        network = r["network"] or "-"
-        print(f"{r['study']:<32} {network:<16} {r['metric']!s:<10} {r['trials']:>6}  {best}")
+        study, network, metric = (printable(r[k] or "-") for k in ("study", "network", "metric"))
+        print(f"{study:<32} {network:<16} {metric:<10} {r['trials']:>6}  {best}")
     return 0

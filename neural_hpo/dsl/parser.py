@@ -93,6 +93,11 @@ def parse(
     for start, end in split_items(source):
         if checkpoint is not None:
             checkpoint()
+        deep = too_deep(source, start, end)
+        if deep is not None:  # the parsers and every walk over the model recurse per level
+            span = span_of(deep, deep + 1, line_starts)
+            diags.append(Diagnostic("E104", f"nested more than {MAX_NESTING} levels deep", span))
+            continue
         found: list[Diagnostic] = []
         try:
             part = parse_fast(source, found, within=(start, end), line_starts=line_starts)
@@ -103,6 +108,28 @@ def parse(
         file.networks += part.networks
         file.macros += part.macros
     return _finish(file, path, diags)
+
+
+#: brackets deeper than this are refused with E104 rather than parsed (no file needs them)
+MAX_NESTING = 100
+_BRACKET_OR_SKIP = re.compile(
+    r'[(\[{]|[)\]}]|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(?:#|//)[^\n]*'
+)
+
+
+def too_deep(source: str, start: int, end: int) -> int | None:
+    """The offset of the first bracket in ``source[start:end]`` that opens level MAX_NESTING + 1
+    (strings and comments skipped), or None."""
+    depth = 0
+    for m in _BRACKET_OR_SKIP.finditer(source, start, end):
+        c = m.group()
+        if c in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return m.start()
+        elif c in ")]}":
+            depth = max(depth - 1, 0)
+    return None
 
 
 #: a brace, or the start of what can hold one that is not one: a string or a comment

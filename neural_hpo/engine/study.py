@@ -28,7 +28,7 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
-from neural_hpo.storage import resolve_storage
+from neural_hpo.storage import StorageError, resolve_storage, sqlite_path
 from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
@@ -42,9 +42,24 @@ class SpaceChangedError(ValueError):
     """A study is resumed with a search space other than the one it was created with."""
 
 
-def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
-    """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
-    url = resolve_storage(storage)
+def open_storage(storage: str | None, *, create: bool = True) -> optuna.storages.BaseStorage:
+    """The Optuna storage for URL ``storage`` (the default SQLite file when None).
+
+    Without ``create`` (the read-only commands) a SQLite file that does not exist is an error
+    rather than made. Any failure is a StorageError naming the storage, in one line.
+    """
+    url = resolve_storage(storage, create=create)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.is_file():
+        raise StorageError(f"no storage at {path}: run a study first, or pass --storage")
+    try:
+        return _open(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, RuntimeError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StorageError(f"cannot open storage {url}: {reason}") from exc
+
+
+def _open(url: str) -> optuna.storages.BaseStorage:
     if not url.startswith("sqlite"):
         return optuna.storages._CachedStorage(rdb_storage(url))
     rdb = rdb_storage(url, {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})
