@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from neural_hpo.cli import main
 from neural_hpo.dsl.parser import MAX_NESTING
@@ -24,6 +25,7 @@ FILES = {
     "deephpo.neural": DEEP_HPO,
     "garbage.neural": "\x00\x1b[2J%%%{{{",
     "empty.neural": "",
+    "big.neural": "network N {\n  input: (8, 8, 1)\n  Dense(units: " + "9" * 5000 + ")\n}\n",
     "bad.db": "garbage",
 }
 
@@ -59,10 +61,29 @@ def cases(root: Path) -> list[tuple[list[str], str]]:
         out += [(["run", "deep.neural", "--storage", url], "deep.neural")]
     out += [(["studies"], ".neural-hpo"), (["importance", "missing"], ".neural-hpo")]
     out += [(["report", "missing"], ".neural-hpo")]
-    for name in ("deep.neural", "deephpo.neural", "garbage.neural", "/nonexistent.neural"):
+    for name in (
+        "deep.neural",
+        "deephpo.neural",
+        "garbage.neural",
+        "/nonexistent.neural",
+        "big.neural",
+    ):
         out += [([cmd, name], name) for cmd in ("check", "fmt", "run")]
     out += [(["run", "empty.neural"], "empty.neural"), (["check", "--format", "nope"], "nope")]
     out += [(["run", "deep.neural", "--jobs", "x"], "--jobs"), (["bogus"], "bogus")]
+    seed = str(Path(__file__).parent.parent / "examples" / "seed_mlp.neural")
+    for flag, value in [
+        ("--epochs", "0"),
+        ("--epochs", "-1"),
+        ("--limit", "-1"),
+        ("--timeout", "-5"),
+        ("--timeout", "nan"),
+        ("--trials", "0"),
+        ("--jobs", "0"),
+    ]:
+        out += [(["run", seed, flag, value, "--storage", "sqlite:///s.db"], flag.lstrip("-"))]
+    if not torch.cuda.is_available():
+        out += [(["run", seed, "--device", "cuda", "--storage", "sqlite:///s.db"], "cuda")]
     return out
 
 
@@ -84,6 +105,12 @@ def test_every_subcommand_refuses_hostile_input_in_one_line(work):
             bad.append((argv[:2], code, text[-300:]))
     assert not bad, bad
     assert sorted(p.name for p in work.iterdir()) == before  # nothing made, no .neural-hpo
+
+
+def test_a_5000_digit_number_is_a_located_error(work, capsys):
+    assert main(["check", "big.neural"]) == 1
+    out = capsys.readouterr().out
+    assert "big.neural:3:16: error[E105]: number of 5000 digits" in out
 
 
 def test_deep_nesting_is_a_located_error(work, capsys):

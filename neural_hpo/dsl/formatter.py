@@ -43,7 +43,7 @@ from .parser import parse
 INDENT = "    "
 #: parse diagnostics after which the model no longer holds everything written: syntax errors,
 #: and a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept
-UNFORMATTABLE = ("E101", "E102", "E103", "E104", "E306")
+UNFORMATTABLE = ("E101", "E102", "E103", "E104", "E105", "E306")
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: words that would not read back as a bare name

@@ -93,10 +93,10 @@ def parse(
     for start, end in split_items(source):
         if checkpoint is not None:
             checkpoint()
-        deep = too_deep(source, start, end)
-        if deep is not None:  # the parsers and every walk over the model recurse per level
-            span = span_of(deep, deep + 1, line_starts)
-            diags.append(Diagnostic("E104", f"nested more than {MAX_NESTING} levels deep", span))
+        refusal = refused(source, start, end)
+        if refusal is not None:
+            at, length, code, message = refusal
+            diags.append(Diagnostic(code, message, span_of(at, at + length, line_starts)))
             continue
         found: list[Diagnostic] = []
         try:
@@ -110,23 +110,30 @@ def parse(
     return _finish(file, path, diags)
 
 
-#: brackets deeper than this are refused with E104 rather than parsed (no file needs them)
+#: brackets deeper than this are refused with E104 rather than parsed (the parsers and every
+#: walk over the model recurse per level; no file needs them), digits longer than MAX_DIGITS
+#: with E105 (Python refuses to convert an integer of over 4300 digits)
 MAX_NESTING = 100
-_BRACKET_OR_SKIP = re.compile(
+MAX_DIGITS = 100
+_REFUSED = re.compile(
     r'[(\[{]|[)\]}]|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(?:#|//)[^\n]*'
+    rf"|(?<![\w.])\d{{{MAX_DIGITS + 1},}}"
 )
 
 
-def too_deep(source: str, start: int, end: int) -> int | None:
-    """The offset of the first bracket in ``source[start:end]`` that opens level MAX_NESTING + 1
-    (strings and comments skipped), or None."""
+def refused(source: str, start: int, end: int) -> tuple[int, int, str, str] | None:
+    """What in ``source[start:end]`` the parsers are not given (strings and comments
+    skipped): ``(offset, length, code, message)`` of the first bracket opening level
+    MAX_NESTING + 1 or of a number of over MAX_DIGITS digits, else None."""
     depth = 0
-    for m in _BRACKET_OR_SKIP.finditer(source, start, end):
+    for m in _REFUSED.finditer(source, start, end):
         c = m.group()
+        if c[0].isdigit():
+            return m.start(), len(c), "E105", f"number of {len(c)} digits (at most {MAX_DIGITS})"
         if c in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                return m.start()
+                return m.start(), 1, "E104", f"nested more than {MAX_NESTING} levels deep"
         elif c in ")]}":
             depth = max(depth - 1, 0)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 import warnings
@@ -197,8 +198,11 @@ def optimize_and_return(
         arg="constraints" if constraints is not None else "training.constraints",
     )
     n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
-    if n_trials < 1:
-        raise ValueError(f"n_trials must be at least 1, not {n_trials}")
+    for name, value in (("n_trials", n_trials), ("epochs", epochs), ("limit", limit)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
+    if timeout is not None and not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     resolve_device(device)  # an unusable device fails now, not in every trial
     if seed is None and loaded.network.training("seed") is not None:
         seed = int(training_value(loaded.network, "seed"))
