@@ -280,10 +280,16 @@ def fail_orphaned_trials(study: optuna.Study) -> list[int]:
     for t in running:
         if t.datetime_start is not None and any(s <= t.datetime_start for s in live_since):
             continue
-        try:
-            study._storage.set_trial_user_attr(t._trial_id, "fail_reason", WORKER_DIED)
-            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue
-        failed.append(t.number)
+        if fail_as_orphan(study, t):
+            failed.append(t.number)
     return failed
+
+
+def fail_as_orphan(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+    """Fail ``trial`` as "worker died"; False when it finished meanwhile (it is left alone)."""
+    try:
+        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", WORKER_DIED)
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return False
+    return True

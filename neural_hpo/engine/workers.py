@@ -33,6 +33,7 @@ from optuna.trial import TrialState
 from .objective import TrialRunner, loaded_network
 from .study import (
     WORKER_DIED,
+    fail_as_orphan,
     fail_orphaned_trials,
     open_storage,
     register_worker,
@@ -294,13 +295,22 @@ class _Pool:
     def _settle(self, slot: _Slot) -> None:
         """Fail the dead worker's running trial, return the tickets it did not use, and start a
         new worker when tickets are left and the slot is not crashing over and over."""
-        failed = fail_orphaned_trials(self.study)
-        ended = sum(
-            1
+        mine = [
+            t
             for t in self.study.get_trials(deepcopy=False)
             if t.system_attrs.get(TRIAL_WORKER) == slot.token
-            and t.state.is_finished()
-            and t.user_attrs.get("fail_reason") != WORKER_DIED
+        ]
+        # its own (tagged) trial, then any untagged one no live worker can be running
+        failed = [
+            t.number
+            for t in mine
+            if t.state == TrialState.RUNNING and fail_as_orphan(self.study, t)
+        ]
+        failed += fail_orphaned_trials(self.study)
+        ended = sum(
+            1
+            for t in mine
+            if t.state.is_finished() and t.user_attrs.get("fail_reason") != WORKER_DIED
         )
         returned = max(slot.taken.value - ended, 0)
         SharedBudget(self.counter).give_back(returned)
