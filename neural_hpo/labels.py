@@ -1,9 +1,12 @@
-"""Text for people: user-supplied names as figure labels (importance and visualization
-figures), durations (estimates, ETAs)."""
+"""Text for people: user-supplied names as figure labels and terminal text (importance and
+visualization figures, the CLI tables), durations (estimates, ETAs)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def short(value: Any, limit: int = 28) -> str:
@@ -19,3 +22,9 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def printable(value: Any) -> str:
+    """``value`` for a terminal: control characters (escape sequences that set a title or
+    clear the screen, NULs) shown escaped, as ``\\x1b``, never sent raw."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value))

@@ -8,7 +8,9 @@ sets that URL for every command, the library and the language server alike.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,17 +38,36 @@ REUSED_FROM = "neural_hpo:reused_from"
 IN_MEMORY = ":memory:"
 
 
-def default_storage_url(root: str | Path | None = None) -> str:
-    """The SQLite URL under ``<root>/.neural-hpo/`` (root: the working directory)."""
+class StorageError(ValueError):
+    """A storage that cannot be opened or read: the message names it and says why."""
+
+
+class StudyNotFoundError(KeyError):
+    """No study of that name in the storage; the message lists the ones there."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def default_storage_url(root: str | Path | None = None, *, create: bool = True) -> str:
+    """The SQLite URL under ``<root>/.neural-hpo/`` (root: the working directory); the folder
+    is made only when ``create``."""
     path = Path(root or Path.cwd()).resolve() / STORAGE_DIR / STORAGE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create {path.parent}: {exc.strerror}") from exc
     return f"sqlite:///{path}"
 
 
-def resolve_storage(storage: str | None, root: str | Path | None = None) -> str:
+def resolve_storage(
+    storage: str | None, root: str | Path | None = None, *, create: bool = True
+) -> str:
     """``storage`` as given (an Optuna URL), else ``$NEURAL_HPO_STORAGE``, else the SQLite file
-    under ``root``; checked to name a database whose driver is installed."""
-    url = storage or os.environ.get(STORAGE_ENV) or default_storage_url(root)
+    under ``root`` (its folder made only when ``create``); checked to name a database whose
+    driver is installed."""
+    url = storage or os.environ.get(STORAGE_ENV) or default_storage_url(root, create=create)
     check_driver(url)
     return url
 
@@ -76,13 +97,28 @@ def check_driver(url: str) -> None:
         ) from exc
 
 
-def load_study(study_name: str, storage: str | None = None) -> optuna.Study:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other databases and in-memory SQLite)."""
+    rest = url.split("://", 1)[1] if url.startswith("sqlite") and "://" in url else ""
+    return Path(rest[1:]) if rest.startswith("/") and rest != "/" else None
+
+
+def load_study(study_name: str, storage: str | optuna.storages.BaseStorage) -> optuna.Study:
     """An existing study; a clear error that lists the stored studies when it is not there."""
     import optuna
 
-    url = resolve_storage(storage)
-    names = optuna.get_all_study_names(url)
+    names = optuna.get_all_study_names(storage)
     if study_name not in names:
-        listed = ", ".join(sorted(names)) or "none"
-        raise KeyError(f"no study named {study_name!r} in {url} (studies there: {listed})")
-    return optuna.load_study(study_name=study_name, storage=url)
+        listed = ", ".join(repr(n) for n in sorted(names)) or "none"
+        where = getattr(storage, "url", storage)
+        raise StudyNotFoundError(
+            f"no study named {study_name!r} in {where} (studies there: {listed})"
+        )
+    return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def report_file_name(study_name: str) -> str:
+    """A file name for ``study_name``'s report that is safe whatever the name holds (a stored
+    study may be named ``../../x``): a slug of its ordinary characters plus a hash of it all."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", study_name).strip("_")[:60] or "study"
+    return f"{slug}-{hashlib.sha256(study_name.encode()).hexdigest()[:10]}.html"

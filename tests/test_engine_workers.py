@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import optuna
@@ -99,7 +100,7 @@ def test_workers_are_pinned_round_robin_over_the_gpus(monkeypatch, gpus, n_worke
 
     class FakeProcess:
         def __init__(self, target, args, name):
-            self.name, self.exitcode = name, 0
+            self.name, self.exitcode, self.sentinel = name, 0, object()
 
         def start(self):
             seen.append(os.environ.get("CUDA_VISIBLE_DEVICES"))
@@ -110,13 +111,14 @@ def test_workers_are_pinned_round_robin_over_the_gpus(monkeypatch, gpus, n_worke
     class FakeContext:
         Process = FakeProcess
 
-        def Value(self, kind, n):
-            return n
+        def Value(self, kind, n, lock=True):
+            return types.SimpleNamespace(value=n)
 
     monkeypatch.setattr(workers, "gpu_count", lambda: gpus)
     monkeypatch.setattr(workers.mp, "get_context", lambda method: FakeContext())
+    monkeypatch.setattr(workers.mp.connection, "wait", lambda sentinels: sentinels)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     specs = [workers.WorkerSpec("url", "s", None, None, None, i, 0, None) for i in range(n_workers)]
-    workers.run_processes(specs, 6, pin_gpus=True)
+    workers.run_processes(None, specs, 6, pin_gpus=True)
     assert seen == pinned
     assert "CUDA_VISIBLE_DEVICES" not in os.environ

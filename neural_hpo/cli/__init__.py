@@ -38,13 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code (130 after Ctrl-C,
-    with one line on stderr, e.g. "interrupted: 3 trials saved; rerun to resume")."""
+    with one line on stderr, e.g. "interrupted: 3 trials saved; rerun to resume"; 1 with one
+    line naming the storage or study that cannot be read)."""
+    from neural_hpo.storage import StorageError, StudyNotFoundError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt as exc:
         print(str(exc) or "interrupted", file=sys.stderr)
         return INTERRUPTED
+    except (StorageError, StudyNotFoundError) as exc:  # one line naming the storage or study
+        print(f"neural-hpo {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 #: the exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it

@@ -29,11 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the importance table; a cached result is reused while no trial has completed."""
+    from neural_hpo.engine.study import open_storage
     from neural_hpo.importance.cache import cached_or_compute, compute_and_cache
     from neural_hpo.storage import load_study
     from neural_hpo.trials import load_trials
 
-    study = load_study(args.study, args.storage)
+    study = load_study(args.study, open_storage(args.storage, create=False))
     metric = args.metric or load_trials(study).default_metric()
     if args.recompute:
         result = compute_and_cache(study, metric, args.method)
@@ -45,14 +46,19 @@ def run(args: argparse.Namespace) -> int:
 
 def format_table(result: ImportanceResult) -> str:
     """The result as aligned text: one row per parameter, then trials and confidence."""
-    width = max([len("parameter"), *map(len, result.importances)])
+    from neural_hpo.labels import printable
+
+    shown = {name: printable(name) for name in result.importances}
+    width = max([len("parameter"), *map(len, shown.values())])
     lines = [f"{'parameter':<{width}}  importance  ± std"]
     for name, value in result.importances.items():
         std = f"{result.std[name]:.3f}" if result.std is not None else "n/a"
-        lines.append(f"{name:<{width}}  {value:10.3f}  {std}")
+        lines.append(f"{shown[name]:<{width}}  {value:10.3f}  {std}")
     excluded = ", ".join(f"{n} {s}" for s, n in result.excluded.items()) or "none"
     lines.append(
-        f"{result.method} on {result.metric}: {result.n_trials} trials (left out: {excluded})"
+        printable(
+            f"{result.method} on {result.metric}: {result.n_trials} trials (left out: {excluded})"
+        )
         + (f", held-out R² {result.r2:.2f}" if result.r2 is not None else "")
     )
     verdict = f"confidence: {result.confidence}"

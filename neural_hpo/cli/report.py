@@ -18,11 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from neural_hpo.engine.study import open_storage
     from neural_hpo.storage import load_study
     from neural_hpo.visualization import create_optimization_report
 
     try:
-        study = load_study(args.study, args.storage)
+        study = load_study(args.study, open_storage(args.storage, create=False))
         path = create_optimization_report(study, args.metric, args.output)
     except (KeyError, ValueError) as exc:
         print(f"neural-hpo report: {exc.args[0] if exc.args else exc}", file=sys.stderr)

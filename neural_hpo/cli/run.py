@@ -221,6 +221,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from neural_hpo.engine.api import NoCompletedTrialError, best_trial_summary, optimize_and_return
     from neural_hpo.engine.config import DSLError
+    from neural_hpo.labels import printable
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -260,14 +261,16 @@ def _run(args: argparse.Namespace) -> int:
         ValueError,
         NoCompletedTrialError,
     ) as exc:
-        print(f"neural-hpo run: {exc}", file=sys.stderr)
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # no repr quotes
+        print(f"neural-hpo run: {text}", file=sys.stderr)
         return 1
     study = result.study
     counts: dict[str, int] = {}
     for t in study.get_trials(deepcopy=False):
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
     out = sys.stderr if args.json_events else sys.stdout
-    print(f"study {study.study_name}: {', '.join(f'{v} {k}' for k, v in counts.items())}", file=out)
+    shown = ", ".join(f"{v} {k}" for k, v in counts.items())
+    print(f"study {printable(study.study_name)}: {shown}", file=out)
     print(
         f"best trial #{result.best_trial.number}: {best_trial_summary(result.best_trial)}", file=out
     )
@@ -276,5 +279,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pareto front: {len(result.pareto_front)} trial(s): {front}", file=out)
     print("best parameters:", file=out)
     for name, value in result.params.items():
-        print(f"  {name} = {value}", file=out)
+        print(f"  {printable(name)} = {printable(value)}", file=out)
+    return _worker_summary(result.workers)
+
+
+def _worker_summary(report: Any) -> int:
+    """One stderr line per dead worker and one for trials not run; 1 when some are missing."""
+    for death in report.deaths:
+        print(f"neural-hpo run: {death}", file=sys.stderr)
+    if report.missing:
+        print(
+            f"neural-hpo run: {report.missing} trial(s) of the budget were not run: their "
+            "workers kept dying; run again to add them",
+            file=sys.stderr,
+        )
+        return 1
     return 0

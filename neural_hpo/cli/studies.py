@@ -21,9 +21,10 @@ def run(args: argparse.Namespace) -> int:
 
     from neural_hpo.engine.reuse import reuse_summary
     from neural_hpo.engine.study import open_storage
+    from neural_hpo.labels import printable
     from neural_hpo.trials import load_trials
 
-    storage = open_storage(args.storage)
+    storage = open_storage(args.storage, create=False)
     rows = []
     for name in optuna.get_all_study_names(storage):
         study = optuna.load_study(study_name=name, storage=storage)
@@ -55,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'study':<32} {'network':<16} {'metric':<10} {'trials':>6}  best")
     for r in rows:
         best = "-" if r["best_value"] is None else f"{r['best_value']:.4g}"
-        network = r["network"] or "-"
-        line = f"{r['study']:<32} {network:<16} {r['metric']!s:<10} {r['trials']:>6}  {best}"
+        study, network, metric = (printable(r[k] or "-") for k in ("study", "network", "metric"))
+        line = f"{study:<32} {network:<16} {metric:<10} {r['trials']:>6}  {best}"
         if r["parent"]:
-            line += f"  (reused {r['reused']} of {r['reused_of']} from {r['parent']})"
+            parent = printable(r["parent"])
+            line += f"  (reused {r['reused']} of {r['reused_of']} from {parent})"
         print(line)
     return 0

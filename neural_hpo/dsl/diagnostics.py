@@ -23,6 +23,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E101": (Severity.ERROR, "unexpected character"),
     "E102": (Severity.ERROR, "unexpected token"),
     "E103": (Severity.ERROR, "unexpected end of file"),
+    "E104": (Severity.ERROR, "nested too deeply"),
+    "E105": (Severity.ERROR, "number literal too long"),
     # structure
     "E110": (Severity.ERROR, "unknown network setting"),
     "E111": (Severity.ERROR, "setting given twice"),

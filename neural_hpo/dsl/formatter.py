@@ -43,9 +43,9 @@ from .parser import parse
 
 INDENT = "    "
 #: parse diagnostics after which the model no longer holds everything written: syntax errors,
-#: a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept, and a
+#: nesting too deep or a number too long (E104, E105), a layer suffix (``-> act``, ``* n``, ``@ dev``) given twice, of which only one is kept, and a
 #: ``{ ... }`` block after a setting other than optimizer, which is dropped
-UNFORMATTABLE = ("E101", "E102", "E103", "E123", "E306")
+UNFORMATTABLE = ("E101", "E102", "E103", "E104", "E105", "E123", "E306")
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: words that would not read back as a bare name

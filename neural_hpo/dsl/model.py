@@ -311,4 +311,7 @@ class File:
             if n.name == name:
                 return n
         names = ", ".join(n.name for n in self.networks) or "none"
-        raise KeyError(f"no network named {name!r} (networks in the file: {names})")
+        where = self.path or "the file"
+        if name is None:
+            raise KeyError(f"no network in {where}")
+        raise KeyError(f"no network named {name!r} in {where} (networks there: {names})")

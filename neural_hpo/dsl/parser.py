@@ -93,6 +93,11 @@ def parse(
     for start, end in split_items(source):
         if checkpoint is not None:
             checkpoint()
+        refusal = refused(source, start, end)
+        if refusal is not None:
+            at, length, code, message = refusal
+            diags.append(Diagnostic(code, message, span_of(at, at + length, line_starts)))
+            continue
         found: list[Diagnostic] = []
         try:
             part = parse_fast(source, found, within=(start, end), line_starts=line_starts)
@@ -103,6 +108,35 @@ def parse(
         file.networks += part.networks
         file.macros += part.macros
     return _finish(file, path, diags)
+
+
+#: brackets deeper than this are refused with E104 rather than parsed (the parsers and every
+#: walk over the model recurse per level; no file needs them), digits longer than MAX_DIGITS
+#: with E105 (Python refuses to convert an integer of over 4300 digits)
+MAX_NESTING = 100
+MAX_DIGITS = 100
+_REFUSED = re.compile(
+    r'[(\[{]|[)\]}]|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(?:#|//)[^\n]*'
+    rf"|(?<![\w.])\d{{{MAX_DIGITS + 1},}}"
+)
+
+
+def refused(source: str, start: int, end: int) -> tuple[int, int, str, str] | None:
+    """What in ``source[start:end]`` the parsers are not given (strings and comments
+    skipped): ``(offset, length, code, message)`` of the first bracket opening level
+    MAX_NESTING + 1 or of a number of over MAX_DIGITS digits, else None."""
+    depth = 0
+    for m in _REFUSED.finditer(source, start, end):
+        c = m.group()
+        if c[0].isdigit():
+            return m.start(), len(c), "E105", f"number of {len(c)} digits (at most {MAX_DIGITS})"
+        if c in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return m.start(), 1, "E104", f"nested more than {MAX_NESTING} levels deep"
+        elif c in ")]}":
+            depth = max(depth - 1, 0)
+    return None
 
 
 #: a brace, or the start of what can hold one that is not one: a string or a comment

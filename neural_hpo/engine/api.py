@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 import uuid
@@ -39,7 +40,7 @@ from .study import (
     unregister_worker,
 )
 from .values import training_value
-from .workers import SharedBudget, WorkerSpec, gpu_count, run_processes, run_worker
+from .workers import SharedBudget, WorkerReport, WorkerSpec, gpu_count, run_processes, run_worker
 
 if TYPE_CHECKING:  # Ray's modules load only for a Ray run
     from neural_hpo.distributed.options import RayOptions
@@ -52,13 +53,16 @@ class OptimizationResult(dict):
     (for several objectives the Pareto front; the parameters are those of the front's best
     trial on the first objective) and ``pareto_front`` (also ``'_pareto_front'``: each front
     trial's number, parameters, objective values and metrics). Trials that broke a constraint
-    are in none of them. ``reuse``: what the study took over from its parent (None if nothing).
+    are in none of them. ``workers``: the worker processes that died during the run and the
+    trials of the budget that could not be run because of them (a ``WorkerReport``). ``reuse``: what the study took over from its parent (None if
+    nothing).
     """
 
     reuse: Reuse | None = None
 
-    def __init__(self, study: optuna.Study):
+    def __init__(self, study: optuna.Study, workers: WorkerReport | None = None):
         self.study = study
+        self.workers = workers or WorkerReport()
         self.trials_history = history(study)
         if len(study.directions) == 1:
             self.best_trials = [study.best_trial]
@@ -243,8 +247,11 @@ def optimize_and_return(
         arg="constraints" if constraints is not None else "training.constraints",
     )
     n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
-    if n_trials < 1:
-        raise ValueError(f"n_trials must be at least 1, not {n_trials}")
+    for name, value in (("n_trials", n_trials), ("epochs", epochs), ("limit", limit)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
+    if timeout is not None and not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     resolved = resolve_device(device)  # an unusable device fails now, not in every trial
     n_jobs = _jobs(n_jobs, trials_per_gpu, device, use_ray)
     if not use_ray:  # a Ray trial's device is its node's: each trial records its precision
@@ -347,10 +354,10 @@ def optimize_and_return(
     watched = None if use_ray else run_id  # Ray trials are not tagged
     try:
         if on_event is None:
-            run()
+            report = run()
         else:
             with StudyWatcher(study, n_trials, on_event, first_number=first, run_id=watched):
-                run()
+                report = run()
     except KeyboardInterrupt:
         raise StudyInterrupted(study, first, watched) from None
     trials = study.get_trials(deepcopy=False)
@@ -358,7 +365,7 @@ def optimize_and_return(
         raise NoCompletedTrialError(study)
     if not any(t.state == TrialState.COMPLETE and is_feasible(t) for t in trials):
         raise NoFeasibleTrialError(study)
-    result = OptimizationResult(study)
+    result = OptimizationResult(study, report)  # report: None from a Ray run
     result.reuse = reuse
     return result
 
@@ -390,10 +397,10 @@ def _run(
     deadline: float | None,
     device: str,
     done: int,
-) -> None:
+) -> WorkerReport:
     if n_jobs == 1:
         _run_here(study, runner, deadline, n_trials=n_trials)
-        return
+        return WorkerReport()
     specs = [
         WorkerSpec(
             url,
@@ -409,7 +416,8 @@ def _run(
         for i in range(n_jobs)
     ]
     here = functools.partial(_run_here, study, runner, deadline)
-    run_processes(specs, n_trials, device.lower() in ("auto", "cuda", "gpu"), here)
+    pin = device.lower() in ("auto", "cuda", "gpu")
+    return run_processes(study, specs, n_trials, pin, here)
 
 
 def _run_here(

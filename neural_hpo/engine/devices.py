@@ -9,6 +9,11 @@ import torch
 from neural_hpo.dsl.catalog import is_valid_device
 
 
+class DeviceUnavailableError(RuntimeError, ValueError):
+    """A device that exists as a name but not on this machine: a bad argument (ValueError) that
+    is also what torch itself would raise (RuntimeError)."""
+
+
 def resolve_device(device: str = "auto") -> torch.device:
     """``auto`` picks CUDA when torch sees a GPU, else the CPU; ``cuda`` without a GPU is an error.
 
@@ -22,13 +27,15 @@ def resolve_device(device: str = "auto") -> torch.device:
     if name == "gpu":
         name = "cuda"
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {device!r} asked for, but torch sees no CUDA GPU here")
+        raise DeviceUnavailableError(
+            f"device {device!r} asked for, but torch sees no CUDA GPU here"
+        )
     if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
-        raise RuntimeError(
+        raise DeviceUnavailableError(
             f"device {device!r} asked for, but torch sees {torch.cuda.device_count()} GPU(s)"
         )
     if name == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError("device 'mps' asked for, but torch sees no MPS backend here")
+        raise DeviceUnavailableError("device 'mps' asked for, but torch sees no MPS backend here")
     return torch.device(name)
 
 

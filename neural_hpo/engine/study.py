@@ -28,7 +28,15 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
-from neural_hpo.storage import IN_MEMORY, LINEAGE_ATTR, PARENT_ATTR, REUSED_FROM, resolve_storage
+from neural_hpo.storage import (
+    IN_MEMORY,
+    LINEAGE_ATTR,
+    PARENT_ATTR,
+    REUSED_FROM,
+    StorageError,
+    resolve_storage,
+    sqlite_path,
+)
 from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
@@ -36,11 +44,27 @@ from .reuse import Reuse, find_parent, reuse_parent
 
 WORKER_PREFIX = "neural_hpo:worker:"
 SQLITE_BUSY_TIMEOUT_S = 60
+WORKER_DIED = "worker died: the process running it ended mid-trial"
 
 
-def open_storage(storage: str | None) -> optuna.storages.BaseStorage:
-    """The Optuna storage for URL ``storage`` (the default SQLite file when None)."""
-    url = resolve_storage(storage)
+def open_storage(storage: str | None, *, create: bool = True) -> optuna.storages.BaseStorage:
+    """The Optuna storage for URL ``storage`` (the default SQLite file when None).
+
+    Without ``create`` (the read-only commands) a SQLite file that does not exist is an error
+    rather than made. Any failure is a StorageError naming the storage, in one line.
+    """
+    url = resolve_storage(storage, create=create)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.is_file():
+        raise StorageError(f"no storage at {path}: run a study first, or pass --storage")
+    try:
+        return _open(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, RuntimeError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StorageError(f"cannot open storage {url}: {reason}") from exc
+
+
+def _open(url: str) -> optuna.storages.BaseStorage:
     if url == IN_MEMORY:
         return optuna.storages.InMemoryStorage()
     if not url.startswith("sqlite"):
@@ -70,19 +94,38 @@ def rdb_storage(
     """
     for attempt in range(1, SCHEMA_ATTEMPTS):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=dict(engine_kwargs or {}))
+            return _checked_rdb(url, engine_kwargs or {})
         except sqlalchemy.exc.DBAPIError as exc:
             if not _SCHEMA_RACE.search(str(exc.orig)):
                 raise
         time.sleep(random.uniform(0.02, 0.1) * attempt)
-    return optuna.storages.RDBStorage(url, engine_kwargs=dict(engine_kwargs or {}))
+    return _checked_rdb(url, engine_kwargs or {})
+
+
+_schema_head: list[str] = []  # the installed Optuna's schema version, read once per process
+
+
+def _checked_rdb(url: str, engine_kwargs: dict[str, Any]) -> optuna.storages.RDBStorage:
+    """RDBStorage whose schema version is compared with a head read once per process: Optuna
+    reads its ~30 migration scripts for that on every open (~0.4 s)."""
+    rdb = optuna.storages.RDBStorage(
+        url, engine_kwargs=dict(engine_kwargs), skip_compatibility_check=True
+    )
+    if not _schema_head:
+        _schema_head.append(rdb.get_head_version())
+    if rdb.get_current_version() != _schema_head[0]:  # Optuna's own check says what to do
+        optuna.storages.RDBStorage(url, engine_kwargs=dict(engine_kwargs))
+    if rdb.engine.dialect.name == "sqlite":  # the file stays in WAL mode once switched
+        with rdb.engine.connect() as connection:  # may meet a lock: then retried
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    return rdb
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    """WAL: readers never block the writer; synchronous=NORMAL: a commit survives a killed
-    process (not a power cut) without an fsync per write, which made each write cost ~20 ms."""
+    """synchronous=NORMAL: in WAL mode (readers never block the writer; switched once, when the
+    storage opens: switching on every connection met other processes' locks) a commit survives
+    a killed process (not a power cut) without an fsync per write (~20 ms a write)."""
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -274,23 +317,44 @@ def unregister_worker(study: optuna.Study, key: str) -> None:
     study._storage.set_study_system_attr(_study_id(study), key, "")
 
 
-def fail_orphaned_trials(study: optuna.Study) -> list[int]:
-    """Fail RUNNING trials that no live worker can be running; returns their numbers."""
+def _live_worker_starts(study: optuna.Study) -> list[dt.datetime]:
+    """When each live worker of ``study`` started (those on other hosts count as live)."""
     host = socket.gethostname()
-    live_since: list[dt.datetime] = []
+    starts = []
     for key, started in study._storage.get_study_system_attrs(_study_id(study)).items():
         if not key.startswith(WORKER_PREFIX) or not started:
             continue
         worker_host, pid = key[len(WORKER_PREFIX) :].rsplit(":", 1)
         if worker_host != host or _alive(int(pid)):
-            live_since.append(dt.datetime.fromisoformat(started))
+            starts.append(dt.datetime.fromisoformat(started))
+    return starts
+
+
+def fail_orphaned_trials(study: optuna.Study) -> list[int]:
+    """Fail RUNNING trials that no live worker can be running; returns their numbers.
+
+    The trials are read before the workers: a worker registers before it starts a trial, so
+    every trial seen running has its worker in the later read, and a trial another process
+    starts meanwhile is not taken for an orphan. A trial that finishes meanwhile is left alone.
+    """
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if not running:
+        return []
+    live_since = _live_worker_starts(study)
     failed = []
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    for t in running:
         if t.datetime_start is not None and any(s <= t.datetime_start for s in live_since):
             continue
-        study._storage.set_trial_user_attr(
-            t._trial_id, "fail_reason", "worker died: the process running it ended mid-trial"
-        )
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        failed.append(t.number)
+        if fail_as_orphan(study, t):
+            failed.append(t.number)
     return failed
+
+
+def fail_as_orphan(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+    """Fail ``trial`` as "worker died"; False when it finished meanwhile (it is left alone)."""
+    try:
+        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", WORKER_DIED)
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return False
+    return True

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
 from neural_hpo.dsl.catalog import TOP_K
 
@@ -120,6 +119,8 @@ def evaluate(model: BuiltModel, x: torch.Tensor, y: torch.Tensor) -> dict[str, f
     metrics = {"loss": total / len(x), **_errors(model.head, out, y)}
     if y.dtype.is_floating_point:
         return metrics
+    from sklearn.metrics import precision_recall_fscore_support  # ~2 s: only where trials train
+
     truth = y.cpu().numpy()
     pred = model.head.predict(out).cpu().numpy()
     p, r, f, _ = precision_recall_fscore_support(truth, pred, average="macro", zero_division=0)
@@ -159,6 +160,8 @@ def _ranking(probs: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         columns = [(truth == c, scores[:, c]) for c in range(scores.shape[1])]
     else:
         columns = [(truth == 1, scores.reshape(-1))]
+    from sklearn.metrics import roc_auc_score  # ~2 s: only where trials train
+
     aucs = [roc_auc_score(pos, s) for pos, s in columns if 0 < pos.sum() < len(pos)]
     if aucs:
         out["auc"] = float(np.mean(aucs))

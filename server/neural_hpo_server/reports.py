@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
-from neural_hpo.storage import STORAGE_DIR
+from neural_hpo.storage import STORAGE_DIR, report_file_name
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -32,10 +33,12 @@ async def generate(ls: NeuralServer, uri: str, network: Any) -> Path:
         raise JsonRpcInvalidParams(
             message=f"no study of network {network!r} in the workspace storage yet; run HPO first"
         )
-    out = ls.root() / STORAGE_DIR / "reports" / f"{info.study}.html"
+    out = report_path(ls.root(), info.study)
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = [ls.settings.python, "-m", "neural_hpo.cli", "report", info.study, "-o", str(out)]
-    argv += ["--storage", ls.studies.url]
+    # untrusted: no interpreter chosen by the workspace's settings, only the server's own
+    python = ls.settings.python if ls.trusted else sys.executable
+    argv = [python, "-m", "neural_hpo.cli", "report", "-o", str(out)]
+    argv += ["--storage", ls.studies.url, "--", info.study]  # a study name is never an option
     proc = await asyncio.create_subprocess_exec(
         *argv, cwd=str(ls.root()), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -50,6 +53,16 @@ async def generate(ls: NeuralServer, uri: str, network: Any) -> Path:
         detail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
         log.error("neural-hpo report failed: %s", detail)
         raise JsonRpcInternalError(message=f"the report of {info.study} failed: {' '.join(detail)}")
+    return out
+
+
+def report_path(root: Path, study: str) -> Path:
+    """``<root>/.neural-hpo/reports/<slug-hash>.html``, refused when the folders lead out of the
+    workspace (a cloned repository may hold a ``.neural-hpo`` symlink)."""
+    base = root.resolve()
+    out = (base / STORAGE_DIR / "reports").resolve() / report_file_name(study)
+    if not out.is_relative_to(base):
+        raise JsonRpcInvalidParams(message=f"{out.parent} is outside the workspace {base}")
     return out
 
 

@@ -84,15 +84,24 @@ class StudyInfo:
         return next((p for p in self.ranked_params if fits(space, p)), None)
 
 
-def storage_url(storage_path: str | None, root: Path) -> str:
+def storage_url(storage_path: str | None, root: Path, trusted: bool = True) -> str:
     """An Optuna URL from the ``neural.storagePath`` setting (a URL, or a path to a SQLite file,
-    relative to the workspace root), else ``$NEURAL_HPO_STORAGE`` as the CLI reads it, by
-    default ``<root>/.neural-hpo/studies.db``."""
-    storage_path = storage_path or os.environ.get(STORAGE_ENV)
+    relative to the workspace root), else ``$NEURAL_HPO_STORAGE`` as the CLI reads it (the user's
+    own environment, so honoured in any workspace), by default ``<root>/.neural-hpo/studies.db``.
+    In an untrusted workspace the setting may name only a SQLite file inside it: else the
+    default."""
+    default = Path(STORAGE_DIR, STORAGE_FILE)
+    env = os.environ.get(STORAGE_ENV)
+    if not storage_path and env:
+        return env if "://" in env else f"sqlite:///{(root / env).resolve()}"
     if storage_path and "://" in storage_path:
-        return storage_path
-    path = Path(storage_path) if storage_path else Path(STORAGE_DIR, STORAGE_FILE)
-    return f"sqlite:///{(root / path).resolve()}"
+        if trusted:
+            return storage_path
+        storage_path = None
+    path = (root / (storage_path or default)).resolve()
+    if not trusted and not path.is_relative_to(root.resolve()):
+        path = (root / default).resolve()
+    return f"sqlite:///{path}"
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -242,7 +251,7 @@ class StudyStore:
 
     @property
     def url(self) -> str:
-        return storage_url(self.ls.settings.storagePath, self.ls.root())
+        return storage_url(self.ls.settings.storagePath, self.ls.root(), self.ls.trusted)
 
     def get(self, network: str) -> StudyInfo | None:
         return self.by_network.get(network)
