@@ -73,8 +73,8 @@ def resolve_storage(
 
 
 def check_driver(url: str) -> None:
-    """ValueError for a URL that names no database SQLAlchemy knows; ImportError saying what to
-    install when its driver is missing (SQLAlchemy's own message names neither)."""
+    """StorageError for a URL that names no database SQLAlchemy knows, or one whose driver is
+    missing, saying what to install (SQLAlchemy's own message names neither)."""
     if url.startswith("sqlite:") or url == IN_MEMORY:
         return
     from sqlalchemy.engine import make_url
@@ -83,7 +83,7 @@ def check_driver(url: str) -> None:
     try:
         dialect = make_url(url).get_dialect()
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise ValueError(
+        raise StorageError(
             f"storage {url!r} is no database URL SQLAlchemy knows "
             "(e.g. sqlite:///studies.db, postgresql://user@host/db)"
         ) from exc
@@ -91,7 +91,7 @@ def check_driver(url: str) -> None:
         dialect.import_dbapi()
     except ImportError as exc:
         hint = DRIVER_EXTRAS.get(dialect.name, f"install the Python driver {dialect.driver!r}")
-        raise ImportError(
+        raise StorageError(
             f"storage {url.split('://')[0]}://...: its database driver is not installed "
             f"({exc}): {hint}"
         ) from exc
