@@ -7,6 +7,7 @@ both sides describe a trial the same way.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from optuna.trial import FrozenTrial
@@ -29,6 +30,21 @@ def trial_row(
         "note": fail_reason(t),
         "curve": [[step, value] for step, value in sorted(t.intermediate_values.items())],
     }
+
+
+def named_row(t: FrozenTrial, ts: TrialSet) -> dict[str, Any]:
+    """The row as the language server pushes it: metrics and parameters by name (the report
+    picks its own columns), non-finite numbers as None (JSON has no NaN)."""
+    metrics, params = ts.available_metrics(), ts.param_names()
+    row = trial_row(t, ts, metrics, params)
+    row["metrics"] = {m: _finite(v) for m, v in zip(metrics, row["metrics"])}
+    row["params"] = dict(zip(params, row["params"]))
+    row["curve"] = [[step, _finite(v)] for step, v in row["curve"]]
+    return row
+
+
+def _finite(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 def fail_reason(t: FrozenTrial) -> str:

@@ -160,7 +160,14 @@ def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str,
 
 def _svg(fig: Figure, index: int, points: MetricData | None = None) -> Markup:
     """The figure as inline SVG markup; text stays text (escaped by matplotlib), ids unique.
-    With ``points``, the history's hoverable trial points go on top."""
+    With ``points``, the history's hoverable trial points go on top.
+
+    The layout engine runs once, here, and is then frozen: with an engine, ``savefig`` draws
+    the whole figure twice (a dry run for the layout, then the SVG), a third of a large report."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # "none" keeps a placeholder, and the dry run with it
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"fig{index}"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
