@@ -193,9 +193,9 @@ def _script_data(data: MetricData, table: dict[str, Any]) -> Markup:
         "direction": data.direction,
         "metrics": table["metrics"],
         "params": table["params"],
-        "trials": [rows[n] for n in sorted(rows)],
+        "trials": [{k: rows[n][k] for k in _SCRIPT_KEYS} for n in sorted(rows)],
     }
-    text = json.dumps(payload, separators=(",", ":"))
+    text = json.dumps(_rounded(payload), separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(ch, esc)
     return Markup(text)
@@ -224,6 +224,20 @@ def _dsl_source(obj: Any, ts: TrialSet) -> str | None:
     return next(
         (str(t.user_attrs["dsl_source"]) for t in ts.trials if "dsl_source" in t.user_attrs), None
     )
+
+
+#: what the script needs of a trial already on the page (tooltip, learning curve)
+_SCRIPT_KEYS = ("number", "state", "metrics", "params", "curve")
+
+
+def _rounded(value: Any) -> Any:
+    """``value`` with every float to 6 significant digits, as the page shows them (a third of
+    the size of the script's data at 10,000 trials)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return [_rounded(v) for v in value] if isinstance(value, list) else value
 
 
 def _trials_table(data: MetricData, limit: int) -> dict[str, Any]:
