@@ -38,17 +38,26 @@ class Watch:
     running: bool = False
 
 
-def finished_rows(url: str, study_name: str, seen: set[int]) -> list[dict[str, Any]]:
-    """Rows of the study's finished trials not in ``seen`` (runs in the studies worker)."""
+def _finished(url: str, study_name: str) -> tuple[Any, list[Any]]:
     import optuna
 
-    from neural_hpo.trial_rows import named_row
     from neural_hpo.trials import load_trials
 
     ts = load_trials(optuna.load_study(study_name=study_name, storage=url))
-    return [
-        named_row(t, ts) for t in ts.trials if t.state.name in FINISHED and t.number not in seen
-    ]
+    return ts, [t for t in ts.trials if t.state.name in FINISHED]
+
+
+def finished_numbers(url: str, study_name: str) -> set[int]:
+    """Numbers of the study's finished trials (runs in the studies worker)."""
+    return {t.number for t in _finished(url, study_name)[1]}
+
+
+def finished_rows(url: str, study_name: str, seen: set[int]) -> list[dict[str, Any]]:
+    """Rows of the study's finished trials not in ``seen`` (runs in the studies worker)."""
+    from neural_hpo.trial_rows import named_row
+
+    ts, done = _finished(url, study_name)
+    return [named_row(t, ts) for t in done if t.number not in seen]
 
 
 class LiveReports:
@@ -69,8 +78,8 @@ class LiveReports:
 
     async def watch(self, uri: str, network: str, study: str) -> None:
         """Called before the report is written: trials finishing meanwhile are sent after."""
-        rows = await self.ls.studies.in_worker(finished_rows, self.ls.studies.url, study, set())
-        w = Watch(uri, network, study, {r["number"] for r in rows})
+        seen = await self.ls.studies.in_worker(finished_numbers, self.ls.studies.url, study)
+        w = Watch(uri, network, study, seen)
         w.running = self.ls.jobs.find(uri, network) is not None
         self.watches[(uri, network)] = w
 
