@@ -3,7 +3,8 @@ finished trials as they land, then told when the run ends.
 
 ``neural/reportTrials`` (server -> client notification) carries ``{uri, network, study, trials,
 final}``: ``trials`` are rows of ``neural_hpo.trial_rows.named_row`` not sent before; ``final``
-is true once no run of the network is going on any more (or its newest study changed), when the
+is true once a run of the network ended (finished, failed or cancelled) or its newest study
+changed, when the
 client fetches the whole report again. ``neural/reportClosed`` (client -> server, ``{uri,
 network}``) ends the watch. Clients that never ask for ``neural/report`` (Neovim: the command
 gives them the file path) get nothing. New trials are noticed by the study poll, which a
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 TRIALS_NOTIFICATION = "neural/reportTrials"
 CLOSED_NOTIFICATION = "neural/reportClosed"
 FINISHED = ("COMPLETE", "PRUNED", "FAIL")
+#: job states after which a run is over (``jobs.Job.state``)
+ENDED = ("finished", "failed", "cancelled")
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Watch:
     network: str
     study: str
     seen: set[int] = field(default_factory=set)
-    running: bool = False
+    final: bool = False  # a run of the network ended: say so at the next refresh
 
 
 def _finished(url: str, study_name: str) -> tuple[Any, list[Any]]:
@@ -79,9 +82,14 @@ class LiveReports:
     async def watch(self, uri: str, network: str, study: str) -> None:
         """Called before the report is written: trials finishing meanwhile are sent after."""
         seen = await self.ls.studies.in_worker(finished_numbers, self.ls.studies.url, study)
-        w = Watch(uri, network, study, seen)
-        w.running = self.ls.jobs.find(uri, network) is not None
-        self.watches[(uri, network)] = w
+        self.watches[(uri, network)] = Watch(uri, network, study, seen)
+
+    def job_changed(self, job: Any) -> None:
+        """A job's state changed: when it ended, its network's report gets the final notice."""
+        w = self.watches.get((job.request.uri, job.request.network))
+        if w is not None and job.state in ENDED:
+            w.final = True
+        self.wake()
 
     async def refresh(self) -> None:
         """Send each watched report its new trials; the final notice when its run ended."""
@@ -91,11 +99,10 @@ class LiveReports:
 
     async def _refresh(self, key: tuple[str, str], w: Watch) -> None:
         info = self.ls.studies.get(w.network)
-        running = self.ls.jobs.find(w.uri, w.network) is not None
         replaced = info is not None and info.study != w.study
+        final = replaced or w.final
         rows = [] if replaced else await self._new_rows(w)
-        final = replaced or (w.running and not running)
-        w.running = running
+        w.final = False
         if rows or final:
             self._send(w, rows, final)
         if replaced:
@@ -123,7 +130,7 @@ def register(ls: NeuralServer) -> None:
     ls.live_reports = live = LiveReports(ls)
 
     ls.studies.listeners.append(live.wake)
-    ls.jobs.listeners.append(lambda job: live.wake())
+    ls.jobs.listeners.append(live.job_changed)
 
     @ls.feature(CLOSED_NOTIFICATION)
     def closed(ls: NeuralServer, params: Any) -> None:
