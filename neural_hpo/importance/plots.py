@@ -18,6 +18,7 @@ from neural_hpo.importance.encoding import Encoded, ParamSpace, encode
 from neural_hpo.importance.fanova import marginal_curves
 from neural_hpo.importance.result import ImportanceResult
 from neural_hpo.labels import short
+from neural_hpo.log_axes import log_scale
 from neural_hpo.trials import load_trials
 
 GRID = 101
@@ -153,5 +154,5 @@ def _marginal_panel(
         ax.plot(x, mean)
         ax.fill_between(x, mean - std, mean + std, alpha=0.3)
         if space.log:
-            ax.set_xscale("log")
+            log_scale(ax)
     ax.set_xlabel(short(space.name, 60))

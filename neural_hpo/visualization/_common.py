@@ -18,6 +18,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import FrozenTrial
 
 from neural_hpo.labels import short
+from neural_hpo.log_axes import log_scale
 from neural_hpo.trials import TrialSet, load_trials
 
 #: scatter points and lines beyond which a plot rasterizes them (keeps SVG small)
@@ -124,7 +125,7 @@ class ParamScale:
         """Label the axis; log scale for log parameters, choice ticks for categoricals."""
         getattr(ax, f"set_{axis}label")(short(self.name, 60))
         if self.kind == "log":
-            getattr(ax, f"set_{axis}scale")("log")
+            log_scale(ax, axis)
         elif self.kind == "categorical":
             getattr(ax, f"set_{axis}ticks")(
                 range(len(self.choices)), labels=[short(c) for c in self.choices]

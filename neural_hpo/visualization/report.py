@@ -1,14 +1,19 @@
 """One self-contained HTML file with everything known about a study.
 
-Figures are inline SVG, nothing is fetched from the network, and the page runs no script unless
-the caller passes a CSP nonce, so it opens from disk, in a browser and in a VS Code webview under
-``default-src 'none'; img-src data:; style-src 'unsafe-inline'``.
+Figures are inline SVG and nothing is fetched from the network, so it opens from disk, in a
+browser and in a VS Code webview under ``default-src 'none'; img-src data:; style-src
+'unsafe-inline'`` plus one ``script-src 'nonce-…'``: the report's own script (hover a point, click
+a trial for its learning curve, sort and filter the table, take live trials from the editor).
+Everything it shows without the script stays there (native tooltips, two table orders); every
+user string reaches the page escaped, or as JSON the script only ever puts in ``textContent``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,8 +28,9 @@ from neural_hpo.importance import ImportanceResult, cached_or_compute, importanc
 from neural_hpo.importance.core import MIN_ROWS
 from neural_hpo.importance.encoding import encode
 from neural_hpo.importance.plots import importance_bars, interaction_heatmap, marginal_effects
-from neural_hpo.trials import TrialSet, is_feasible, load_trials, trial_to_dict
-from neural_hpo.visualization._common import MetricData, metric_data, param_scales
+from neural_hpo.trial_rows import fail_reason, trial_row
+from neural_hpo.trials import TrialSet, is_feasible, load_trials
+from neural_hpo.visualization._common import MetricData, metric_data, param_scales, sample_indices
 from neural_hpo.visualization.contour import plot_contour
 from neural_hpo.visualization.correlation import plot_correlation_heatmap
 from neural_hpo.visualization.history import plot_optimization_history
@@ -32,6 +38,7 @@ from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.intermediate import plot_intermediate_values
 from neural_hpo.visualization.parallel import plot_parallel_coordinates
 from neural_hpo.visualization.pareto import pareto_front, plot_multi_objective_pareto
+from neural_hpo.visualization.points import hover_points
 from neural_hpo.visualization.slices import plot_slice
 
 #: rows of the trials table; larger studies show the best ones and say so
@@ -42,6 +49,8 @@ MAX_SIDE_ROWS = 200
 MAX_METRIC_COLUMNS = 6
 #: lines parallel coordinates highlights
 PARALLEL_TOP_N = 50
+#: the figure whose points are hoverable
+HISTORY = "Optimization history"
 
 _NONCE = re.compile(r"[A-Za-z0-9+/=_-]{8,}")
 _ENV = jinja2.Environment(
@@ -60,17 +69,22 @@ def create_optimization_report(
     *,
     script_nonce: str | None = None,
     max_table_rows: int = MAX_TABLE_ROWS,
+    interactive: bool = True,
 ) -> Path:
     """Write the report of ``trials`` for ``metric`` (default: the first objective).
 
-    ``script_nonce`` (a CSP nonce the host page allows) adds a small script that sorts the
-    trials table on a header click; without it the table comes in two pre-sorted orders.
+    ``interactive`` adds the report's script, allowed by ``script_nonce`` (a CSP nonce the host
+    page allows; a fresh random one by default). ``interactive=False`` writes a page without
+    any script: native tooltips and the table in two pre-sorted orders.
     """
     if script_nonce is not None and not _NONCE.fullmatch(script_nonce):
         raise ValueError("script_nonce: expected 8 or more base64 characters")
+    if interactive and script_nonce is None:
+        script_nonce = secrets.token_urlsafe(16)
     ts = load_trials(trials)
     data = metric_data(ts, metric or ts.default_metric())
     result = _importance(trials, ts, data)
+    table = _trials_table(data, max_table_rows)
     html = _ENV.get_template("report.html.j2").render(
         title=ts.study_name or "Optimization study",
         metric=data.metric,
@@ -80,12 +94,16 @@ def create_optimization_report(
         objectives=list(zip(ts.metric_names, ts.directions)),
         best=_best(data),
         dsl_source=_dsl_source(trials, ts),
-        figures=[(name, _svg(make(), i)) for i, (name, make) in enumerate(_plots(data, result))],
+        figures=[
+            (name, _svg(make(), i, data if name == HISTORY else None))
+            for i, (name, make) in enumerate(_plots(data, result))
+        ],
         importance=result,
         pareto=_pareto_table(ts),
-        table=_trials_table(data, max_table_rows),
+        table=table,
         failed=_failed(ts),
-        script_nonce=script_nonce,
+        script_nonce=script_nonce if interactive else None,
+        script_data=_script_data(data, table) if interactive else None,
     )
     path = Path(output_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +131,7 @@ def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str,
     params = [s.name for s in param_scales(ts)]
     plots: list[tuple[str, Callable[[], Figure]]] = []
     if n:
-        plots.append(("Optimization history", lambda: plot_optimization_history(ts, m)))
+        plots.append((HISTORY, lambda: plot_optimization_history(ts, m)))
     if any(t.intermediate_values for t in ts.trials):
         plots.append(("Learning curves", lambda: plot_intermediate_values(ts, m)))
     if len(ts.metric_names) > 1 and n:
@@ -140,13 +158,47 @@ def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str,
     return plots
 
 
-def _svg(fig: Figure, index: int) -> Markup:
-    """The figure as inline SVG markup; text stays text (escaped by matplotlib), ids unique."""
+def _svg(fig: Figure, index: int, points: MetricData | None = None) -> Markup:
+    """The figure as inline SVG markup; text stays text (escaped by matplotlib), ids unique.
+    With ``points``, the history's hoverable trial points go on top.
+
+    The layout engine runs once, here, and is then frozen: with an engine, ``savefig`` draws
+    the whole figure twice (a dry run for the layout, then the SVG), a third of a large report."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # "none" keeps a placeholder, and the dry run with it
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"fig{index}"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
-    return Markup(svg[svg.index("<svg") :])  # matplotlib escapes the text it writes
+    svg = svg[svg.index("<svg") :]
+    if points is not None:
+        end = svg.rindex("</svg>")
+        svg = svg[:end] + hover_points(fig, points) + svg[end:]
+    return Markup(svg)  # matplotlib escapes the text it writes, hover_points its titles
+
+
+def _script_data(data: MetricData, table: dict[str, Any]) -> Markup:
+    """What the script knows of the trials (those in the table and the drawn points) as a JS
+    literal: JSON with ``<``, ``>`` and ``&`` escaped, so no string can close the script."""
+    rows = {r["number"]: r for r in table["by_number"]}
+    ts = data.trials_set
+    for i in sample_indices(data):
+        t = data.trials[i]
+        if t.number not in rows:
+            rows[t.number] = trial_row(t, ts, table["metrics"], table["params"])
+    payload = {
+        "metric": data.metric,
+        "direction": data.direction,
+        "metrics": table["metrics"],
+        "params": table["params"],
+        "trials": [{k: rows[n][k] for k in _SCRIPT_KEYS} for n in sorted(rows)],
+    }
+    text = json.dumps(_rounded(payload), separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return Markup(text)
 
 
 def _best(data: MetricData) -> dict[str, Any] | None:
@@ -174,6 +226,20 @@ def _dsl_source(obj: Any, ts: TrialSet) -> str | None:
     )
 
 
+#: what the script needs of a trial already on the page (tooltip, learning curve)
+_SCRIPT_KEYS = ("number", "state", "metrics", "params", "curve")
+
+
+def _rounded(value: Any) -> Any:
+    """``value`` with every float to 6 significant digits, as the page shows them (a third of
+    the size of the script's data at 10,000 trials)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return [_rounded(v) for v in value] if isinstance(value, list) else value
+
+
 def _trials_table(data: MetricData, limit: int) -> dict[str, Any]:
     """Rows of the trials table in two orders: best first, and by trial number."""
     ts = data.trials_set
@@ -185,7 +251,7 @@ def _trials_table(data: MetricData, limit: int) -> dict[str, Any]:
         chosen = sorted(ts.trials, key=lambda t: (rank.get(t.number, len(rank)), t.number))
     else:
         chosen = [data.trials[j] for j in data.order()[:limit]]
-    rows = [_row(t, ts, metrics, params) for t in chosen]
+    rows = [trial_row(t, ts, metrics, params) for t in chosen]
     return {
         "metrics": metrics,
         "params": params,
@@ -195,27 +261,9 @@ def _trials_table(data: MetricData, limit: int) -> dict[str, Any]:
     }
 
 
-def _row(
-    t: optuna.trial.FrozenTrial, ts: TrialSet, metrics: list[str], params: list[str]
-) -> dict[str, Any]:
-    start, end = t.datetime_start, t.datetime_complete
-    return {
-        "number": t.number,
-        "state": t.state.name,
-        "metrics": [ts.metric_value(t, m) for m in metrics],
-        "params": [t.params.get(p) for p in params],
-        "seconds": (end - start).total_seconds() if start and end else None,
-        "note": _fail_reason(t),
-    }
-
-
 def _failed(ts: TrialSet) -> list[dict[str, Any]]:
     failed = [t for t in ts.trials if t.state.name == "FAIL"][-MAX_SIDE_ROWS:]
-    return [{"number": t.number, "reason": _fail_reason(t)} for t in failed]
-
-
-def _fail_reason(t: optuna.trial.FrozenTrial) -> str:
-    return trial_to_dict(t)["fail_reason"] or "" if t.state.name == "FAIL" else ""
+    return [{"number": t.number, "reason": fail_reason(t)} for t in failed]
 
 
 def _pareto_table(ts: TrialSet) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
 """The HTML report of a network's newest study: ``neural/report`` (``{uri, network}`` ->
-``{html, path}``, for the VS Code webview) and the ``neural.openReport`` command. The report is
+``{html, path}``, for the VS Code webview, which is then kept up to date: ``live_reports``) and
+the ``neural.openReport`` command. The report is
 written by ``neural-hpo report`` in a child process, so the server never imports the plotting
 stack."""
 
@@ -87,6 +88,10 @@ def register(ls: NeuralServer) -> None:
         args = (params,) if isinstance(params, dict) else tuple(params or ())
         a = named_args(args, ("uri", "network"))
         uri, _ = document(ls, a.get("uri"))
-        path = await generate(ls, uri, a.get("network"))
+        network = a.get("network")
+        info = ls.studies.get(network) if isinstance(network, str) else None
+        if info is not None:  # a client that shows the HTML itself is sent the new trials
+            await ls.live_reports.watch(a.get("uri"), network, info.study)
+        path = await generate(ls, uri, network)
         html = await asyncio.get_running_loop().run_in_executor(None, path.read_text, "utf-8")
         return {"html": html, "path": str(path)}

@@ -38,6 +38,7 @@ FEATURES = (
     "code_lens",
     "commands",
     "reports",
+    "live_reports",
     "inlay_hints",
     "code_actions",
     "symbols",
@@ -61,6 +62,7 @@ class NeuralServer(LanguageServer):
         self.analyzer = Analyzer(self._checked, self._analysed, self._analysis_failed)
         self.studies: Any = None  # studies.StudyStore, set by studies.register
         self.jobs: Any = None  # jobs.JobManager, set by jobs.register
+        self.live_reports: Any = None  # live_reports.LiveReports, set by live_reports.register
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], None]] = []
 

@@ -2,8 +2,8 @@
 value ranges of its top trials and its cached parameter importance.
 
 Everything that touches optuna runs in one worker thread, never on the event loop. A cheap poll
-(the database file's size and modification time: every 2 s while a job runs, every 10 s
-otherwise) notices new trials, also from runs started on the command line; listeners (code lens,
+(the database file's size and modification time: every 2 s while a job runs or a live report
+is shown, every 10 s otherwise) notices new trials, also from runs started on the command line; listeners (code lens,
 inlay hints) are told when something changed. Missing importance is computed and cached in the
 study, in the same worker, in the background.
 """
@@ -256,6 +256,10 @@ class StudyStore:
     def get(self, network: str) -> StudyInfo | None:
         return self.by_network.get(network)
 
+    async def in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in the worker thread that owns every optuna call."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
     def configure(self) -> None:
         """Settings changed: read the (possibly other) storage again now."""
         self._stamp = None
@@ -283,7 +287,9 @@ class StudyStore:
                     f"neural-hpo: reading studies from {self.url} failed: {exc!r}",
                     lsp.MessageType.Warning,
                 )
-            busy = self.ls.jobs is not None and self.ls.jobs.running()
+            busy = (self.ls.jobs is not None and self.ls.jobs.running()) or (
+                self.ls.live_reports is not None and self.ls.live_reports.watches
+            )  # a report on screen follows runs started anywhere, the CLI's too
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_BUSY_S if busy else POLL_IDLE_S)
             self._wake.clear()

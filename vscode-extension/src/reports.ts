@@ -1,4 +1,7 @@
 // Study reports in webview panels: one panel per study, refreshed when the report file changes.
+// While a study runs the server pushes its newly finished trials (`neural/reportTrials`); they
+// are posted to the page, whose script appends them without a reload, and the whole report is
+// fetched once more when the run ends.
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { withCsp } from "./csp";
@@ -15,6 +18,13 @@ interface Report {
 
 type Fetch = (study: Study) => Promise<Report>;
 
+/** `neural/reportTrials`: rows of newly finished trials; `final` once the run ended. */
+export interface LiveTrials extends Study {
+  study: string;
+  trials: unknown[];
+  final: boolean;
+}
+
 interface Open {
   panel: vscode.WebviewPanel;
   watcher: vscode.FileSystemWatcher;
@@ -23,7 +33,24 @@ interface Open {
 export class Reports implements vscode.Disposable {
   private readonly open = new Map<string, Open>();
 
-  constructor(private readonly fetch: Fetch) {}
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly closed: (study: Study) => void = () => undefined,
+  ) {}
+
+  /** New trials for an open panel: posted to its page; at the end, the final report. */
+  push(live: LiveTrials): void {
+    const open = this.open.get(`${live.uri}#${live.network}`);
+    if (open === undefined) {
+      return;
+    }
+    if (live.trials.length > 0) {
+      void open.panel.webview.postMessage({ type: "neural.trials", trials: live.trials });
+    }
+    if (live.final) {
+      this.show({ uri: live.uri, network: live.network }).catch(() => undefined);
+    }
+  }
 
   /** Shows the study's report, opening its panel or refreshing the one already open. */
   async show(study: Study): Promise<void> {
@@ -58,6 +85,7 @@ export class Reports implements vscode.Disposable {
     panel.onDidDispose(() => {
       watcher.dispose();
       this.open.delete(key);
+      this.closed(study);
     });
     this.open.set(key, { panel, watcher });
   }

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { CodeLens, LanguageClient, LanguageClientOptions } from "vscode-languageclient/node";
 import { Jobs } from "./jobs";
 import { resolvePython } from "./python";
-import { Reports, Study, studyOf } from "./reports";
+import { LiveTrials, Reports, Study, studyOf } from "./reports";
 
 /** Server commands that run code of the workspace: refused in an untrusted workspace. */
 const RUN_COMMANDS = new Set(["neural.runHpo"]);
@@ -17,7 +17,10 @@ const REPORT_ATTEMPTS = 15;
 export class Server implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly pending = new Map<string, Study>();
-  readonly reports = new Reports((study) => this.report(study));
+  readonly reports = new Reports(
+    (study) => this.report(study),
+    (study) => void this.client?.sendNotification("neural/reportClosed", study),
+  );
 
   constructor(
     private readonly output: vscode.OutputChannel,
@@ -51,6 +54,7 @@ export class Server implements vscode.Disposable {
       return;
     }
     this.jobs.attach(client);
+    client.onNotification("neural/reportTrials", (live: LiveTrials) => this.reports.push(live));
   }
 
   async stop(): Promise<void> {
