@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -101,7 +102,18 @@ class Browser:
             self._proc.kill()
             self._proc.wait()
         os.close(self._recv)
-        self._profile.cleanup()
+        self._remove_profile()
+
+    def _remove_profile(self) -> None:
+        """Chromium's helper processes may still write to the profile for a moment after the
+        browser ends: try again, then leave what is left to the system's temp clean-up."""
+        for _ in range(20):
+            try:
+                self._profile.cleanup()
+                return
+            except OSError:
+                time.sleep(0.1)
+        shutil.rmtree(self._profile.name, ignore_errors=True)
 
 
 def open_browser(path: Path) -> Browser:
