@@ -54,6 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E209": (Severity.ERROR, "parameter name used twice"),
     "E210": (Severity.ERROR, "hpo where the value cannot vary"),
     "E211": (Severity.ERROR, "step with log_range"),
+    "E212": (Severity.ERROR, "range bound not finite"),
     # names, arguments, values
     "E301": (Severity.ERROR, "unknown layer"),
     "E302": (Severity.ERROR, "unknown argument"),
