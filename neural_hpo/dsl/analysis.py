@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .arguments import layer_bindings_cached
 from .catalog import TRAINING_KEYS
 from .checks.budget import check_space
+from .checks.memory import check_memory
 from .checks.network import check_network, resolve_sampler
 from .checks.shapes import check_shapes
 from .diagnostics import Diagnostic, Severity, sort_key
@@ -85,6 +86,8 @@ def check_one(
     diags += check_network(net, space)
     diags += check_shapes(net, space)
     diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+    if not any(d.is_error for d in diags):
+        diags += check_memory(net, space)
     return space, diags
 
 

@@ -87,6 +87,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W503": (Severity.WARNING, "search space too large for the trial budget"),
     "W504": (Severity.WARNING, "parameter the sampler cannot model well"),
     "W505": (Severity.WARNING, "per-layer device placement is not honoured"),
+    "W506": (Severity.WARNING, "a model too large to train"),
     "W520": (Severity.WARNING, "masked steps are not skipped by later layers"),
     "W521": (Severity.WARNING, "recurrent_dropout is ignored"),
     "W522": (Severity.WARNING, "no attention mask is applied"),
