@@ -6,8 +6,9 @@ PY=${PYTHON:-python3}
 
 # Debian packages the tests drive for real, installed once: the browser, Neovim, what
 # code-server (the VS Code host of the editor tests, from npm) builds and runs with, tmux (the
-# terminal of the Ctrl-C test) and the PostgreSQL server the shared-storage tests start privately.
-APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential tmux postgresql)
+# terminal of the Ctrl-C test), the PostgreSQL server the shared-storage tests start privately
+# and iproute2 (ss: the test that a local Ray listens on loopback only).
+APT_PACKAGES=(chromium neovim ripgrep libkrb5-dev build-essential tmux postgresql iproute2)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -115,6 +115,19 @@ def test_check_syntax_error_exact_text(tmp_path: Path, capsys):
     assert lines[1:3] == ["      Dense(8 16)", "              ^~"]
 
 
+def test_check_escapes_control_characters_of_quoted_lines(tmp_path: Path, capsys):
+    p = tmp_path / "nul.neural"
+    hostile = '"\x00\x1b]0;pwned\x07\x0cx"'
+    p.write_text(f"network N {{\n    input: (8,)\n    Dense(units: {hostile})\n}}\n")
+    assert main(["check", str(p)]) == 1
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\x00\x1b\x07\x0c"), repr(out)
+    shown = '    Dense(units: "' + r"\x00\x1b]0;pwned\x07\x0cx" + '")'
+    assert f"{shown}\n" in out  # escaped in place; the caret's line comes next
+    caret = out.split(shown + "\n  ")[1].split("\n")[0]
+    assert caret == " " * 17 + "^" + "~" * 26
+
+
 def test_check_runs_as_a_module(broken: Path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(

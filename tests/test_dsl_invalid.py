@@ -163,6 +163,27 @@ CASES = [
     ("too many positional", "Dropout(0.5, 0.2)\nOutput(units: 10)", "E307", "0.2", 0),
     ("unknown activation", "Dense(units: 64) -> rellu\nOutput(units: 10)", "E308", "rellu", 0),
     ("unknown optimizer", "Dense(units: 10)\noptimizer: adamm", "E309", "adamm", 0),
+    (
+        "infinite range bound",
+        "Dense(units: 10)\noptimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e999]))",
+        "E212",
+        "1e999",
+        0,
+    ),
+    (
+        "absurd learning rate",
+        "Dense(units: 10)\noptimizer: adam(learning_rate: 1e300)",
+        "E304",
+        "1e300",
+        0,
+    ),
+    (
+        "infinite float argument",
+        "Dropout(rate: 1e999)\nOutput(units: 10)",
+        "E304",
+        "1e999",
+        0,
+    ),
     ("unknown loss", "Dense(units: 10)\nloss: cross_entropi", "E310", "cross_entropi", 0),
     (
         "sublayers not allowed",

@@ -130,3 +130,10 @@ def test_sampler_fit_warnings() -> None:
     assert _codes(wrap(body), sampler="grid") == ["W504"]
     assert _codes(wrap(body), sampler="tpe") == []
     assert _codes(wrap(body + '\ntrain { search_method: "evolutionary" }')) == ["W504"]
+
+
+def test_a_corner_of_a_billion_parameters_is_warned_about():
+    body = "Flatten()\nDense(units: hpo(categorical: [64, {}]))\nDense(units: 40000)\nOutput(units: 10)"
+    assert _codes(wrap(body.format(128))) == []
+    (d,) = [d for d in analyze(wrap(body.format(40000))).diagnostics]
+    assert d.code == "W506" and "1,631,840,010 parameters" in d.message and d.span.line == 0

@@ -212,3 +212,15 @@ def test_language_modules_import_neither_torch_nor_optuna():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_model_too_large_for_the_machine_fails_out_of_memory(storage):
+    huge = SMALL_CONFIG.replace(
+        "Dense(units: hpo(categorical: [16, 32])) -> relu",
+        "Dense(units: 200000)\n    Dense(units: 10000000)",  # 2e12 weights: 8 TB of float32
+    )
+    with pytest.raises(NoCompletedTrialError) as info:
+        optimize_and_return(huge, 1, storage=storage, **FAST)
+    (trial,) = info.value.study.get_trials()
+    reason = trial.user_attrs["fail_reason"]
+    assert reason.startswith("out of memory: DefaultCPUAllocator: can't allocate memory"), reason

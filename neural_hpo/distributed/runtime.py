@@ -7,6 +7,7 @@ A Ray that the caller already initialized is used as it is, and left running.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from types import ModuleType
 from typing import Any
 
 RAY_EXTRA = 'pip install "neural-hpo[ray]"'
+#: where a local Ray listens: this machine only
+LOOPBACK = "127.0.0.1"
 
 
 def require_ray() -> ModuleType:
@@ -43,19 +46,42 @@ def connected(
         return
     env = dict(runtime_env) if runtime_env else None
     if address is None:
-        ray.init(
-            address="local",
-            num_cpus=num_cpus,
-            include_dashboard=False,
-            runtime_env=env,
-            log_to_driver=False,
-        )
+        with _loopback_only():
+            ray.init(
+                address="local",
+                num_cpus=num_cpus,
+                include_dashboard=False,
+                runtime_env=env,
+                log_to_driver=False,
+                _node_ip_address=LOOPBACK,
+            )
     else:
         ray.init(address=address, runtime_env=env, log_to_driver=False)
     try:
         yield
     finally:
         ray.shutdown()
+
+
+@contextmanager
+def _loopback_only() -> Iterator[None]:
+    """Ray's own switch for a cluster of one machine, on while a local Ray starts: on Linux Ray
+    otherwise binds gcs_server, raylet and workers to every interface and the runtime-env agent
+    to this machine's network address. The processes started now inherit the environment
+    variable; this process reads Ray's constant (set when ``ray`` was imported, so set here)."""
+    from ray._private import ray_constants
+
+    name = ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR
+    before_env, before = os.environ.get(name), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[name], ray_constants.ENABLE_RAY_CLUSTER = "0", False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = before
+        if before_env is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before_env
 
 
 def trial_resources(n_cpus: float, n_gpus: float) -> dict[str, float]:

@@ -6,12 +6,15 @@ means the same thing everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..labels import printable
 from .arguments import layer_bindings_cached
 from .catalog import TRAINING_KEYS
 from .checks.budget import check_space
+from .checks.memory import check_memory
 from .checks.network import check_network, resolve_sampler
 from .checks.shapes import check_shapes
 from .diagnostics import Diagnostic, Severity, sort_key
@@ -85,6 +88,8 @@ def check_one(
     diags += check_network(net, space)
     diags += check_shapes(net, space)
     diags += check_space(space, n_trials or _budget(net), sampler or resolve_sampler(net))
+    if not any(d.is_error for d in diags):
+        diags += check_memory(net, space)
     return space, diags
 
 
@@ -118,17 +123,27 @@ _SEVERITY_WORDS = {
 
 
 def format_diagnostic(d: Diagnostic, source: str, path: str | None = None) -> str:
-    """Compiler-style text: ``path:line:col: error[CODE]: message``, the line and a caret."""
-    lines = source.splitlines() or [""]
-    line_text = lines[d.span.line] if d.span.line < len(lines) else ""
-    width = (
-        d.span.end_col - d.span.col
-        if d.span.end_line == d.span.line
-        else len(line_text) - d.span.col
-    )
+    """Compiler-style text: ``path:line:col: error[CODE]: message``, the line and a caret.
+
+    Control characters of the source (a NUL, an escape sequence) are shown escaped, as
+    ``\\x00``, never sent raw to the terminal; the caret stays under the span."""
+    lines = source.split("\n")  # not splitlines(): a form feed or \x1c does not end a line
+    line_text = lines[d.span.line].rstrip("\r") if d.span.line < len(lines) else ""
+    end = d.span.end_col if d.span.end_line == d.span.line else len(line_text)
     head = f"{path or '<input>'}:{d.span.line + 1}:{d.span.col + 1}: {_SEVERITY_WORDS[d.severity]}[{d.code}]: {d.message}"
-    caret = " " * d.span.col + "^" + "~" * max(0, width - 1)
-    text = f"{head}\n  {line_text}\n  {caret}"
+    caret = _blank(line_text[: d.span.col]) + "^"
+    caret += "~" * max(0, len(_shown(line_text[d.span.col : end])) - 1)
+    text = f"{printable(head)}\n  {_shown(line_text)}\n  {caret}"
     if d.hint:
-        text += f"\n  = hint: {d.hint}"
+        text += f"\n  = hint: {printable(d.hint)}"
     return text
+
+
+def _shown(text: str) -> str:
+    """A source line for a terminal: tabs kept, other control characters escaped."""
+    return "\t".join(printable(part) for part in text.split("\t"))
+
+
+def _blank(text: str) -> str:
+    """Blanks as wide as ``_shown(text)``, tabs kept, so a caret below lines up."""
+    return re.sub(r"[^\t]", " ", _shown(text))

@@ -7,6 +7,7 @@ Shapes are channels-last, as written in ``input: (28, 28, 1)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 REQUIRED = object()
@@ -106,7 +107,10 @@ class ArgSpec:
         return ("E303", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
 
     def bounds_problem(self, x: float) -> tuple[str, str] | None:
-        """``("E304", message)`` when the number ``x`` lies outside [low, high], else None."""
+        """``("E304", message)`` when the number ``x`` lies outside [low, high] or is not finite
+        (``1e999`` reads as infinity: no argument takes it), else None."""
+        if not math.isfinite(x):
+            return ("E304", f"{self.name} must be a finite number, not {_num(x)}")
         if (self.low is not None and (x < self.low or (self.low_open and x == self.low))) or (
             self.high is not None and (x > self.high or (self.high_open and x == self.high))
         ):
@@ -268,12 +272,15 @@ def metric_for(name: str, losses: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+#: the largest learning rate the checker accepts: above it every trial diverges (``1e300``)
+MAX_LEARNING_RATE = 10.0
 _LR = ArgSpec(
     "learning_rate",
     "rate_schedule",
     "step size of each update, or a schedule such as ExponentialDecay(0.01, 1000, 0.96)",
     1e-3,
     low=0,
+    high=MAX_LEARNING_RATE,
     low_open=True,
     aliases=("lr",),
 )
@@ -384,6 +391,7 @@ SCHEDULES: dict[str, OptimizerSpec] = {
                     "float",
                     "learning rate at the first step",
                     low=0,
+                    high=MAX_LEARNING_RATE,
                     low_open=True,
                 ),
                 ArgSpec("decay_steps", "int", "optimizer steps per decay by decay_rate", low=1),
@@ -402,6 +410,7 @@ SCHEDULES: dict[str, OptimizerSpec] = {
                     "float",
                     "learning rate of the first epochs",
                     low=0,
+                    high=MAX_LEARNING_RATE,
                     low_open=True,
                 ),
                 ArgSpec(

@@ -78,6 +78,13 @@ def network_cost(net: Network, space: SearchSpace) -> Cost | None:
     )
 
 
+def most_params_bound(net: Network, space: SearchSpace) -> float | None:
+    """An upper bound on every corner's parameter count from one interval pass (cheap: no
+    corner is built); None when it cannot be bounded."""
+    found = _bounds(net, space)
+    return None if found is None else found[0][1]
+
+
 def extreme_corners(net: Network, space: SearchSpace) -> tuple[dict, dict]:
     """The corners with the fewest and the most parameters (with too many corners to count,
     every parameter at its low / high end: the first / last option of a categorical)."""

@@ -54,6 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E209": (Severity.ERROR, "parameter name used twice"),
     "E210": (Severity.ERROR, "hpo where the value cannot vary"),
     "E211": (Severity.ERROR, "step with log_range"),
+    "E212": (Severity.ERROR, "range bound not finite"),
     # names, arguments, values
     "E301": (Severity.ERROR, "unknown layer"),
     "E302": (Severity.ERROR, "unknown argument"),
@@ -86,6 +87,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W503": (Severity.WARNING, "search space too large for the trial budget"),
     "W504": (Severity.WARNING, "parameter the sampler cannot model well"),
     "W505": (Severity.WARNING, "per-layer device placement is not honoured"),
+    "W506": (Severity.WARNING, "a model too large to train"),
     "W520": (Severity.WARNING, "masked steps are not skipped by later layers"),
     "W521": (Severity.WARNING, "recurrent_dropout is ignored"),
     "W522": (Severity.WARNING, "no attention mask is applied"),

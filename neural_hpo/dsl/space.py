@@ -504,6 +504,11 @@ def _number(v: Value | None, what: str, errors: list[Diagnostic]) -> float | int
     if v is None:
         return None
     if isinstance(v, Literal) and _is_num(v.value):
+        if not math.isfinite(v.value):
+            errors.append(
+                Diagnostic("E212", f"the {what} of a range must be finite, not {v.value}", v.span)
+            )
+            return None
         return v.value
     errors.append(Diagnostic("E208", f"the {what} of a range must be a number", v.span))
     return None

@@ -24,6 +24,7 @@ from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
 from .events import RUN_ATTR
+from .memory import allocator_message, is_out_of_memory
 from .precision import effective_precision
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
@@ -234,16 +235,8 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, TrialDiverged):
         return str(exc)
     if is_out_of_memory(exc):
-        return f"out of memory: {exc}"
+        return f"out of memory: {allocator_message(exc)}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """torch's OutOfMemoryError, Python's MemoryError, or a RuntimeError that says so (cuDNN,
-    cuBLAS and older torch report a full GPU as ``RuntimeError: CUDA out of memory``)."""
-    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 #: the objective signature the engine calls: (trial, config, dataset_name, backend, device)

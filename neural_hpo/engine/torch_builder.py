@@ -33,6 +33,7 @@ from neural_hpo.dsl.model import Layer, Network
 from neural_hpo.dsl.space import SearchSpace
 
 from .losses import LossHead, make_loss
+from .memory import is_out_of_memory
 from .values import input_shape, layer_args, loss_name, repeat_count
 
 Shape = tuple[int | None, ...]
@@ -439,6 +440,8 @@ def build_layers(
                 out = _checked_output(layer, shape)
                 body = builder(layer, args, shape)
             except (RuntimeError, ValueError, AssertionError) as exc:
+                if is_out_of_memory(exc):
+                    raise  # not a shape problem: the trial fails "out of memory: ..."
                 raise ValueError(
                     f"{layer.name} at line {layer.span.line + 1} cannot take input {shape}: {exc}"
                 ) from exc

@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .documents import uri_path
+from .lanes import Lane
 from .positions import LineIndex
 
 if TYPE_CHECKING:
@@ -85,10 +85,7 @@ class Analyzer:
         self._pending: dict[str, asyncio.Task] = {}
         self._wanted: dict[str, object] = {}
         self._checkers: dict[str, IncrementalChecker] = {}
-        self._lanes = {
-            lane: ThreadPoolExecutor(1, thread_name_prefix=f"analyze-{lane}")
-            for lane in ("check", "open", "disk")
-        }
+        self._lanes = {lane: Lane(f"analyze-{lane}") for lane in ("check", "open", "disk")}
         self._waiters: dict[str, list[asyncio.Future]] = {}
 
     def schedule(
@@ -204,5 +201,8 @@ class Analyzer:
         self._checkers.pop(uri, None)
 
     def shutdown(self) -> None:
+        """Stop taking work; a running analysis stops at its next checkpoint or with the
+        process (the lanes' threads are daemons: ``exit`` never waits for them)."""
+        self._wanted.clear()
         for pool in self._lanes.values():
             pool.shutdown(wait=False, cancel_futures=True)
