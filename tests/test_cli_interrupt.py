@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import optuna
-import pytest
+import sqlalchemy.exc
 from engine_helpers import SMALL_CONFIG
 
 WIDTH = 60
-
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -34,7 +31,7 @@ def _wait(predicate, timeout: float, what: str):
 def _complete(url: str) -> int:
     try:
         studies = optuna.get_all_study_summaries(url)
-    except Exception:  # not created yet
+    except sqlalchemy.exc.SQLAlchemyError:  # not created yet
         return 0
     return sum(
         t.state == optuna.trial.TrialState.COMPLETE

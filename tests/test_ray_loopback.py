@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
 from ray_helpers import ROOT
 
 LOOPBACK = {"127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"}
@@ -49,7 +47,6 @@ print(json.dumps(found))
 """
 
 
-@pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) is not installed")
 def test_a_local_ray_listens_on_loopback_only_in_a_clean_environment() -> None:
     clean = {
         "PATH": os.environ["PATH"],

@@ -180,12 +180,12 @@ def run_worker(
                     gc_after_trial=False,
                 )
                 return
-            except Exception:
+            except Exception as exc:
                 if not _failed_under_us(study, tracked.trial_id):
                     raise
-            optuna.logging.get_logger("neural_hpo").warning(
-                "another run failed a trial of this worker as orphaned; going on"
-            )
+                optuna.logging.get_logger("neural_hpo").warning(
+                    f"another run failed a trial of this worker as orphaned ({exc}); going on"
+                )
             if shared is not None and not shared.take():
                 return
 
