@@ -6,7 +6,7 @@ import pytest
 from conftest import wrap
 
 from neural_hpo.dsl.analysis import analyze
-from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
+from neural_hpo.dsl.constraints import Constraint, parse_constraints
 from neural_hpo.trials import METRIC_DIRECTIONS
 
 

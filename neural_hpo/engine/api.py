@@ -16,8 +16,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, metric_for
 from neural_hpo.dsl.checks.network import network_losses
-from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
-from neural_hpo.multiobjective.objectives import resolve_directions
+from neural_hpo.dsl.constraints import Constraint, parse_constraints
+from neural_hpo.dsl.objectives import resolve_directions
 from neural_hpo.storage import resolve_storage
 from neural_hpo.trials import history, is_feasible, trial_to_dict
 

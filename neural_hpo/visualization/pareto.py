@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial
 
+from neural_hpo.engine.pareto import non_dominated
 from neural_hpo.trials import is_feasible, load_trials
 from neural_hpo.visualization._common import (
     MAX_POINTS,
@@ -36,24 +37,6 @@ def pareto_front(trials: Any, metrics: Sequence[str]) -> tuple[list[FrozenTrial]
     mask = np.zeros(len(done), dtype=bool)
     mask[feasible] = non_dominated(cost[feasible])
     return done, mask
-
-
-def non_dominated(cost: np.ndarray) -> np.ndarray:
-    """Mask of rows no other row is at least as good on every column and better on one.
-
-    After a lexicographic sort a row can only be dominated by an earlier one, and if by any
-    then by one already on the front, so each row is checked against the front alone.
-    """
-    order = np.lexsort(cost.T[::-1])
-    front: list[int] = []
-    mask = np.zeros(len(cost), dtype=bool)
-    for i in order:
-        f = cost[front]
-        dominated = ((f <= cost[i]).all(axis=1) & (f < cost[i]).any(axis=1)).any()
-        if not dominated:
-            front.append(i)
-            mask[i] = True
-    return mask
 
 
 def plot_multi_objective_pareto(

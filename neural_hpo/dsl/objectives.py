@@ -1,4 +1,8 @@
-"""Objectives by the names of the metrics a trial records, and the direction each is optimized in."""
+"""Objectives by the names of the metrics a trial records, and the direction each is optimized in.
+
+Pure Python, in the language part: the engine checks a call's ``objectives``/``directions`` with
+it, and ``MultiObjectiveOptimizer`` its own.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import warnings
 from collections.abc import Sequence
 
 from neural_hpo.dsl.arguments import did_you_mean
-from neural_hpo.trials import METRIC_DIRECTIONS
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 
 DIRECTIONS = ("minimize", "maximize")
 
