@@ -99,3 +99,29 @@ def test_the_walk_sees_function_level_and_relative_imports() -> None:
     assert "neural_hpo.engine.run_spec" in relative  # ``from .run_spec import ...``
     nested = {m for _, m in imported(ROOT / "neural_hpo" / "cli" / "lsp.py")}
     assert "neural_hpo_server.server" in nested  # inside ``run``
+
+
+def test_every_package_front_door_follows_one_convention() -> None:
+    """A package's ``__init__``: its docstring, then either nothing or explicit re-exports listed
+    in ``__all__`` (``__version__`` aside). Only the top-level ``neural_hpo`` loads its names
+    lazily (the language server imports it) and wires the executors (docs/architecture.md)."""
+    wrong = []
+    for path in sources():
+        if path.name != "__init__.py" or path.parent == ROOT / "neural_hpo":
+            continue
+        where = path.relative_to(ROOT)
+        tree = ast.parse(path.read_text())
+        if ast.get_docstring(tree) is None:
+            wrong.append(f"{where}: no docstring")
+        names, listed = [], []
+        for node in tree.body[1:]:
+            target = ast.unparse(node.targets[0]) if isinstance(node, ast.Assign) else None
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names += [a.asname or a.name for a in node.names]
+            elif target == "__all__":
+                listed = ast.literal_eval(node.value)
+            elif target != "__version__":
+                wrong.append(f"{where}:{node.lineno}: neither a re-export nor __all__")
+        if sorted(listed) != sorted(names):
+            wrong.append(f"{where}: __all__ {listed} is not its re-exports {names}")
+    assert not wrong, "\n".join(wrong)
