@@ -99,21 +99,14 @@ def resolve_run(
 ) -> RunSpec:
     """The ``RunSpec`` of ``optimize_and_return``'s arguments (all but ``on_event``); ValueError
     naming the argument for anything it cannot run."""
-    if ray_options is not None and not use_ray:
-        raise ValueError("ray_options are for use_ray=True")
-    check_backend(backend)
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
+    _check_call(ray_options, use_ray, backend, n_jobs)
     names = _metric_names(metric, objectives)
     dirs = resolve_directions(names, directions, stacklevel=4)
     loaded = load_network(config, network)
     bounds = _bounds(constraints, loaded)
     n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
     _check_budget(n_trials, epochs, limit, timeout)
-    resolved = resolve_device(device)  # an unusable device fails now, not in every trial
-    n_jobs = _jobs(n_jobs, trials_per_gpu, device, use_ray)
-    if not use_ray:  # a Ray trial's device is its node's: each trial records its precision
-        warn_if_ignored(str(training_value(loaded.network, "precision")), resolved)
+    n_jobs = _workers(loaded, n_jobs, trials_per_gpu, device, use_ray)
     if seed is None and loaded.network.training("seed") is not None:
         seed = int(training_value(loaded.network, "seed"))
     plan = SearchPlan(
@@ -227,6 +220,14 @@ def _canonical_bounds(
     return {metric_for(k, losses) or k: v for k, v in bounds.items()}
 
 
+def _check_call(ray_options: Any, use_ray: bool, backend: str, n_jobs: int) -> None:
+    if ray_options is not None and not use_ray:
+        raise ValueError("ray_options are for use_ray=True")
+    check_backend(backend)
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
+
+
 def _check_budget(
     n_trials: int, epochs: int | None, limit: int | None, timeout: float | None
 ) -> None:
@@ -248,6 +249,18 @@ def _pruner(enable_pruning: bool, pruner: str | None, n_objectives: int) -> str:
         )
         return "none"
     return name
+
+
+def _workers(
+    loaded: LoadedNetwork, n_jobs: int, trials_per_gpu: int | None, device: str, use_ray: bool
+) -> int:
+    """The local worker count, once ``device`` is checked (an unusable one fails now, not in
+    every trial) and the DSL's precision with it (a Ray trial records its node's)."""
+    resolved = resolve_device(device)
+    n_jobs = _jobs(n_jobs, trials_per_gpu, device, use_ray)
+    if not use_ray:
+        warn_if_ignored(str(training_value(loaded.network, "precision")), resolved)
+    return n_jobs
 
 
 def _jobs(n_jobs: int, trials_per_gpu: int | None, device: str, use_ray: bool) -> int:
