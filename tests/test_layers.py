@@ -7,7 +7,11 @@ under ``if TYPE_CHECKING:`` (a type-only import still ties a layer to the one ab
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,3 +129,36 @@ def test_every_package_front_door_follows_one_convention() -> None:
         if sorted(listed) != sorted(names):
             wrong.append(f"{where}: __all__ {listed} is not its re-exports {names}")
     assert not wrong, "\n".join(wrong)
+
+
+#: a local run through the engine alone; prints the layers above it that got imported
+LOCAL_RUN = """
+import sys
+from neural_hpo.engine.api import optimize_and_return
+from neural_hpo.engine.objective import suggest
+
+def value(trial, config, *_):
+    return suggest(trial, config)["dropout_1.rate"]
+
+net = "network N {\\n  input: (4,)\\n  Dropout(rate: hpo(range: [0.1, 0.5]))\\n  Output(units: 2)\\n}\\n"
+result = optimize_and_return(net, 2, storage=":memory:", objective_fn=value, seed=0)
+assert len(result.study.trials) == 2
+above = ("neural_hpo.distributed", "neural_hpo.multiobjective", "neural_hpo.visualization")
+print(",".join(m for m in sys.modules if m.startswith(above)))
+"""
+
+
+def test_a_local_run_loads_no_layer_above_the_engine() -> None:
+    """The engine reaches Ray only through the executor registry, by name."""
+    out = subprocess.run(
+        [sys.executable, "-c", LOCAL_RUN], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "", f"a local run imported {out.stdout}"
+
+
+def test_an_unknown_executor_is_a_clear_error() -> None:
+    from neural_hpo.engine.executors import EXECUTORS, executor_for
+
+    assert EXECUTORS["ray"] == "neural_hpo.distributed.executor:RayExecutor"  # the front door's
+    with pytest.raises(ValueError, match=r"no executor 'dask' is registered \(there are: local"):
+        executor_for("dask")
