@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from neural_hpo.engine.executors import register_executor
+from neural_hpo.engine import executors as _executors
 
 __version__ = "0.1.0"
 
@@ -45,7 +45,8 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-register_executor("ray", "neural_hpo.distributed.executor:RayExecutor")
+#: executors of the layers above the engine, by name (``optimize_and_return(use_ray=True)``)
+_executors.register_executor("ray", "neural_hpo.distributed.executor:RayExecutor")
 
 
 def __getattr__(name: str) -> Any:
