@@ -8,7 +8,7 @@ import pytest
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.model import HpoSpec, Ident, Literal, TupleValue
-from neural_hpo.dsl.space import build_search_space
+from neural_hpo.dsl.space.build import build_search_space
 from tests.conftest import wrap
 
 #: the seed README's "Basic Bayesian Optimization" network

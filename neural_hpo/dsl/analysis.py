@@ -20,7 +20,8 @@ from .checks.shapes import check_shapes
 from .diagnostics import Diagnostic, Severity, sort_key
 from .model import File, Literal, Network, Span
 from .parser import parse
-from .space import SearchSpace, build_search_space
+from .space.build import build_search_space
+from .space.model import SearchSpace
 
 
 @dataclass

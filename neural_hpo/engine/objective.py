@@ -17,7 +17,7 @@ import optuna
 import torch
 
 from neural_hpo.dsl.model import HpoSpec, Network
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.multiobjective.constraints import Constraint, record_constraints
 
 from .config import LoadedNetwork, load_network
@@ -25,6 +25,7 @@ from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
 from .events import RUN_ATTR
 from .memory import allocator_message, is_out_of_memory
+from .optuna_space import suggest_space
 from .precision import effective_precision
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
@@ -77,7 +78,7 @@ def suggest(
     was chosen, so the study records exactly the active parameters. ``config`` is DSL text, a
     ``.neural`` path or a loaded network (parsed once per process and cached). The way to sample
     the DSL's space in an objective of your own (``objective_fn=``, or ``study.optimize``)."""
-    return loaded_network(config, network).space.suggest(trial)
+    return suggest_space(loaded_network(config, network).space, trial)
 
 
 def objective(

@@ -11,7 +11,7 @@ import optuna
 from neural_hpo.dsl.catalog import SAMPLERS
 from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 from .auto_sampler import AutoSampler
 from .auto_sampler import rule as auto_rule

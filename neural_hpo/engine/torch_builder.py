@@ -30,7 +30,7 @@ from neural_hpo.dsl.checks.shapes import ShapeError, layer_output
 from neural_hpo.dsl.diagnostics import Diagnostic
 from neural_hpo.dsl.intervals import Interval
 from neural_hpo.dsl.model import Layer, Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 from .losses import LossHead, make_loss
 from .memory import is_out_of_memory

@@ -32,7 +32,7 @@ from .studies import StudyInfo
 from .values import show
 
 if TYPE_CHECKING:
-    from neural_hpo.dsl.space import Param
+    from neural_hpo.dsl.space.model import Param
 
     from .analyzer import Snapshot
     from .server import NeuralServer

@@ -40,7 +40,8 @@ from ..model import (
     TupleValue,
     Value,
 )
-from ..space import SearchSpace, hpo_specs
+from ..space.build import hpo_specs
+from ..space.model import SearchSpace
 from .values import check_value
 
 #: layers that merge several inputs, which a chain of layers cannot feed

@@ -16,7 +16,7 @@ from ..catalog import LAYERS
 from ..diagnostics import Diagnostic
 from ..intervals import Interval, corner_text, interval, intervals_nd, merge, options
 from ..model import Layer, Literal, Network, TupleValue
-from ..space import SearchSpace
+from ..space.model import SearchSpace
 
 Shape = list[Interval | None]
 
