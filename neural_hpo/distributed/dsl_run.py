@@ -18,11 +18,11 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 from neural_hpo.engine.config import LoadedNetwork
 from neural_hpo.engine.datasets import DatasetSource
 from neural_hpo.engine.optuna_space import distributions
 from neural_hpo.engine.values import training_value
-from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .experiment import Experiment
 from .hpo import default_storage_path

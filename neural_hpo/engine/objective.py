@@ -2,7 +2,7 @@
 
 ``objective(trial, config, dataset_name, backend, device)`` is the seed's public objective;
 other engineers (multi-objective, Ray) call it too. Metrics are recorded as trial user attributes
-named as in ``neural_hpo.dsl.catalog.METRIC_DIRECTIONS``.
+named as in ``neural_hpo.dsl.catalog.METRIC_SPECS``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import optuna
 import torch
 
+from neural_hpo.dsl.catalog import METRIC_SPECS
 from neural_hpo.dsl.model import HpoSpec, Network
 from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.multiobjective.constraints import Constraint, record_constraints
@@ -33,21 +34,9 @@ from .values import input_shape, optimizer_config, training_options, training_va
 
 #: backend names that mean PyTorch, the one backend that trains here
 BACKENDS = ("pytorch", "torch")
-RECORDED_METRICS = (
-    "loss",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "mae",
-    "mse",
-    "top_k_categorical_accuracy",
-    "auc",
-    "latency_ms",
-    "params",
-    "size_mb",
-    "stopped_epoch",  # with early stopping: the epoch training stopped after
-)
+#: what a trial records as user attributes: every catalog metric, and ``stopped_epoch`` with
+#: early stopping (the epoch training stopped after)
+RECORDED_METRICS = (*METRIC_SPECS, "stopped_epoch")
 
 
 def check_backend(backend: str) -> None:
