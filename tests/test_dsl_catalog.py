@@ -259,3 +259,31 @@ def test_every_metric_list_derives_from_the_metric_table() -> None:
     assert [m for m in RECORDED_METRICS if m != "stopped_epoch"] == names
     text = "network N {\n    metrics: ["
     assert [i.label for i in items_for(cursor_context(text, len(text)), text, False)] == names
+
+
+def _grammar_names(rule: str) -> list[str]:
+    """The names a TextMate rule lists as ``\\b(A|B|...)\\b`` (after ``->`` for activations)."""
+    import json
+    import re
+    from pathlib import Path
+
+    grammar = Path(__file__).parent.parent / "grammars" / "neural.tmLanguage.json"
+    match = json.loads(grammar.read_text())["repository"][rule]["match"]
+    (names,) = re.findall(r"\(([A-Za-z0-9_|]+)\)\\b", match)
+    return names.split("|")
+
+
+def test_the_tables_that_follow_the_catalog_name_exactly_its_names() -> None:
+    """The catalog's docstring lists them: each has every catalog name and no other."""
+    from neural_hpo.dsl.catalog import ACTIVATIONS, LAYERS, LOSSES, OPTIMIZERS
+    from neural_hpo.dsl.checks.shapes import SHAPE_RULES
+    from neural_hpo.engine.losses import LOSS_MODULES
+    from neural_hpo.engine.torch_builder import ACTIVATION_MODULES, LAYER_BUILDERS
+    from neural_hpo.engine.training import OPTIMIZER_CLASSES
+
+    for table in (SHAPE_RULES, LAYER_BUILDERS, _grammar_names("layers")):
+        assert sorted(table) == sorted(LAYERS)
+    for table in (ACTIVATION_MODULES, _grammar_names("activation")):
+        assert sorted(table) == sorted(ACTIVATIONS)
+    assert sorted(LOSS_MODULES) == sorted(LOSSES)
+    assert sorted(OPTIMIZER_CLASSES) == sorted(OPTIMIZERS)

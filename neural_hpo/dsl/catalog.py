@@ -1,8 +1,25 @@
-"""The one catalog of layers, optimizers, activations, losses and settings.
+"""The one catalog of layers, optimizers, activations, losses, metrics and settings.
 
 It drives validation (checks), completion and hover docs (the language server) and the torch
-builder: adding a layer here is how the whole product learns it. Pure data, no imports of torch.
-Shapes are channels-last, as written in ``input: (28, 28, 1)``.
+builder. Pure data, no imports of torch. Shapes are channels-last, as written in
+``input: (28, 28, 1)``.
+
+A name added here is learnt everywhere once these tables, which cannot be derived from it, have
+it too (``tests/test_dsl_catalog.py`` fails until they name exactly the catalog's names):
+
+- a layer (``LAYERS``): its output-shape rule in ``dsl/checks/shapes.py`` (``SHAPE_RULES``), its
+  torch module in ``engine/torch_builder.py`` (``LAYER_BUILDERS``) and its name in the TextMate
+  grammar's ``layers`` regex (``grammars/neural.tmLanguage.json``, which the VS Code extension
+  ships), plus its section in ``docs/dsl.md`` (``tests/test_docs.py``);
+- an activation (``ACTIVATIONS``): ``ACTIVATION_MODULES`` in ``engine/torch_builder.py`` and the
+  grammar's ``activation`` regex;
+- a loss (``LOSSES``): ``LOSS_MODULES`` in ``engine/losses.py``;
+- an optimizer (``OPTIMIZERS``): ``OPTIMIZER_CLASSES`` in ``engine/training.py``;
+- a sampler (``SAMPLERS``): ``SAMPLER_FACTORIES`` in ``engine/samplers.py``
+  (``tests/test_engine_sampling.py``);
+- a metric (``METRIC_SPECS``): what ``engine/training.py`` measures; every other metric list
+  (``METRICS``, ``METRIC_DIRECTIONS``, ``METRIC_ALIASES``, the engine's ``RECORDED_METRICS``, the
+  editor's completion and hover) derives from the table.
 """
 
 from __future__ import annotations
