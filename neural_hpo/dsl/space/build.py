@@ -1,5 +1,12 @@
 """Building a network's search space: every ``hpo(...)`` in a stable order, named by its place,
-and the diagnostics (E201-E212) of those that cannot be a distribution."""
+and the diagnostics (E201-E212) of those that cannot be a distribution.
+
+Parameter names follow the place an ``hpo(...)`` stands: ``<layer>_<k>.<argument>`` where
+``<layer>`` is the layer type in lower case and ``k`` counts layers of that type (so adding a
+layer of another type renames nothing), ``optimizer``/``optimizer.<arg>``, ``loss``,
+``training.<key>``. Tuple elements add ``.<i>``; an option of a categorical that is itself an
+``hpo`` (a conditional parameter) is ``<parent>[<i>]``. ``name: "..."`` overrides all of this.
+"""
 
 from __future__ import annotations
 

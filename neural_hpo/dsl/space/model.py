@@ -2,11 +2,7 @@
 
 One model feeds Optuna (``neural_hpo.engine.optuna_space``), Ray Tune
 (``neural_hpo.distributed.ray_space``) and ``materialize`` (``.materialize``); ``.build`` makes it
-from a network. Parameter names follow the place an ``hpo(...)`` stands: ``<layer>_<k>.<argument>``
-where ``<layer>`` is the layer type in lower case and ``k`` counts layers of that type (so adding a
-layer of another type renames nothing), ``optimizer``/``optimizer.<arg>``, ``loss``,
-``training.<key>``. Tuple elements add ``.<i>``; an option of a categorical that is itself an
-``hpo`` (a conditional parameter) is ``<parent>[<i>]``. ``name: "..."`` overrides all of this.
+from a network and names the parameters.
 """
 
 from __future__ import annotations
