@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from neural_hpo.dsl.analysis import analyze
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.engine.config import load_network
 from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.torch_builder import build_model

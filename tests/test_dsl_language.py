@@ -8,7 +8,7 @@ import pytest
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.model import HpoSpec, Ident, Literal, TupleValue
-from neural_hpo.dsl.space import build_search_space
+from neural_hpo.dsl.space.build import build_search_space
 from tests.conftest import wrap
 
 #: the seed README's "Basic Bayesian Optimization" network
@@ -286,7 +286,7 @@ def test_macro_hpo_gives_fresh_parameters_per_use() -> None:
     [("bayesian", "tpe"), ("random", "random"), ("grid", "grid"), ("evolutionary", "cmaes")],
 )
 def test_search_method_maps_to_a_sampler(method: str, sampler: str) -> None:
-    from neural_hpo.dsl.checks.network import resolve_sampler
+    from neural_hpo.dsl.training import resolve_sampler
 
     net = analyze(wrap(f'Dense(units=10)\ntrain {{ search_method: "{method}" }}')).file.networks[0]
     assert resolve_sampler(net) == sampler

@@ -15,6 +15,7 @@ from lsp_support import SEED, apply, diagnostics, open_doc, pos, until_lens
 from lsprotocol import types as T
 
 from neural_hpo.dsl.analysis import analyze
+from neural_hpo.engine.optuna_space import distributions
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -32,7 +33,7 @@ def add_trials(url: str, n: int, seed: int = 0) -> optuna.Study:
     study.set_user_attr("network", "MyModel")
     study.set_user_attr("metric", "accuracy")
     rng = random.Random(seed + len(study.trials))
-    dists = space.to_optuna()
+    dists = distributions(space)
     for _ in range(n):
         params = {name: _sample(d, rng) for name, d in dists.items()}
         value = 0.5 + params["dense_1.units"] / 1000 + rng.random() * 0.01

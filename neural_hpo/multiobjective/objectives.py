@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Sequence
 
 from neural_hpo.dsl.arguments import did_you_mean
-from neural_hpo.trials import METRIC_DIRECTIONS
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 
 DIRECTIONS = ("minimize", "maximize")
 
