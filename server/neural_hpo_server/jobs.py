@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from neural_hpo.labels import duration
+from neural_hpo.storage import sqlite_path
 
 from .engine_cli import default, flag_of
 from .progress import Progress
-from .studies import sqlite_file
 from .values import show
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class JobManager:
         argv = command_line(ls.settings.python, req, storage, ls.settings.rayAddress)
         log.info("starting %s", argv)
         await progress.begin(f"HPO {req.network}", "starting")
-        db = sqlite_file(storage)
+        db = sqlite_path(storage)
         try:
             if db is not None:  # the engine creates its default storage's folder, not a given one
                 db.parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from neural_hpo.dsl.carry import fits
-from neural_hpo.storage import PARENT_ATTR, REUSED_FROM, STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
+from neural_hpo.storage import (
+    PARENT_ATTR,
+    REUSED_FROM,
+    STORAGE_DIR,
+    STORAGE_ENV,
+    STORAGE_FILE,
+    sqlite_path,
+)
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -104,13 +111,9 @@ def storage_url(storage_path: str | None, root: Path, trusted: bool = True) -> s
     return f"sqlite:///{path}"
 
 
-def sqlite_file(url: str) -> Path | None:
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-
-
 def _stamp(url: str) -> tuple[Any, ...]:
     """A cheap fingerprint of the storage: size and mtime of the database (and its WAL)."""
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if path is None:
         return (os.urandom(4),)  # other databases: no cheap stamp, read every time
     out: list[Any] = []
@@ -125,7 +128,7 @@ def _stamp(url: str) -> tuple[Any, ...]:
 
 def read_studies(url: str) -> dict[str, StudyInfo]:
     """The newest study of each network in the storage (runs in the worker thread)."""
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if (path is not None and not path.is_file()) or not optuna_available():
         return {}
     import optuna
