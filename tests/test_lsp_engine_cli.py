@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from neural_hpo_server import engine_cli
-from neural_hpo_server.commands import OPTIONS
+from neural_hpo_server.arguments import OPTIONS
 from neural_hpo_server.jobs import RunRequest, command_line
 
 from neural_hpo.cli import build_parser
