@@ -108,6 +108,19 @@ class NeuralServer(LanguageServer):
         resolved = path.resolve()
         return resolved if any(resolved.is_relative_to(r) for r in self.roots()) else None
 
+    async def snapshot(self, params: Any, *, exact: bool = False) -> Snapshot | None:
+        """The analysis of the open document that ``params.text_document`` names, of its current
+        version (waited for briefly, else the latest); None when the document is not open or not
+        analysed yet, and with ``exact`` also when the analysis saw another text than the
+        document's now (its positions would not match the client's)."""
+        doc = self.documents.get(params.text_document.uri)
+        if doc is None:
+            return None
+        snap = await self.analyzer.current(doc.uri, doc.version)
+        if snap is None or (exact and snap.text != doc.text):
+            return None
+        return snap
+
     def text_of(self, uri: str) -> str | None:
         """The open document's text, or the file's on disk (None when neither exists)."""
         doc = self.documents.get(uri)
