@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .jobs import Job
     from .server import NeuralServer
     from .studies import StudyStore
 
@@ -87,7 +88,7 @@ class LiveReports:
         seen = await self._studies.in_worker(finished_numbers, self._studies.url, study)
         self.watches[(uri, network)] = Watch(uri, network, study, seen)
 
-    def job_changed(self, job: Any) -> None:
+    def job_changed(self, job: Job) -> None:
         """A job's state changed: when it ended, its network's report gets the final notice."""
         w = self.watches.get((job.request.uri, job.request.network))
         if w is not None and job.state in ENDED:

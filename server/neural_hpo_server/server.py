@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -52,6 +52,13 @@ FEATURES = (
     "semantic_tokens",
     "definition",
 )
+
+
+class DocumentParams(Protocol):
+    """The params of a request about one document (hover, code lens, folding ranges, ...)."""
+
+    @property
+    def text_document(self) -> lsp.TextDocumentIdentifier: ...
 
 
 class NeuralServer(LanguageServer):
@@ -108,7 +115,7 @@ class NeuralServer(LanguageServer):
         resolved = path.resolve()
         return resolved if any(resolved.is_relative_to(r) for r in self.roots()) else None
 
-    async def snapshot(self, params: Any, *, exact: bool = False) -> Snapshot | None:
+    async def snapshot(self, params: DocumentParams, *, exact: bool = False) -> Snapshot | None:
         """The analysis of the open document that ``params.text_document`` names, of its current
         version (waited for briefly, else the latest); None when the document is not open or not
         analysed yet, and with ``exact`` also when the analysis saw another text than the
