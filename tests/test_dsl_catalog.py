@@ -4,7 +4,7 @@ options and learning-rate schedules, with their exact codes and ranges."""
 from __future__ import annotations
 
 import pytest
-from conftest import span_tuple, wrap
+from corpus import span_tuple, wrap
 
 from neural_hpo.dsl.analysis import analyze
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import optuna
 import pytest
+from corpus import wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.model import Literal
 from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.engine.optuna_space import distributions, suggest_space
-from tests.conftest import wrap
 
 SRC = wrap(
     "Dense(units: hpo(categorical: [64, 128])) -> hpo(categorical: [relu, tanh])\n"

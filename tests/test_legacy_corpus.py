@@ -14,6 +14,7 @@ from pathlib import Path
 import optuna
 import pytest
 import torch
+from corpus import CANONICAL, LEGACY, SEED
 
 from neural_hpo.dsl.analysis import analyze, format_diagnostic
 from neural_hpo.dsl.space.materialize import materialize
@@ -21,7 +22,6 @@ from neural_hpo.engine.optuna_space import suggest_space
 from neural_hpo.engine.torch_builder import BuiltModel, build_model
 from neural_hpo.engine.training import make_optimizer
 from neural_hpo.engine.values import layer_args, optimizer_config
-from tests.test_dsl_language import CANONICAL, LEGACY, SEED
 
 ROOT = Path(__file__).parent.parent
 CORPUS = sorted((ROOT / "tests" / "corpus" / "legacy").glob("*.neural"))

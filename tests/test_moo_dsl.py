@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wrap
+from corpus import wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
