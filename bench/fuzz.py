@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from tests.test_dsl_fuzz import SAMPLES, TOKENS, _assert_sound
+from corpus import SAMPLES, TOKENS
+from test_dsl_fuzz import _assert_sound
 
 HOSTILE = [
     lambda r: "network N { input: (8,8,1) Dense(units: " + "(" * r.randint(90, 600) + "4 }",

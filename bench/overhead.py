@@ -19,6 +19,7 @@ import optuna
 
 from neural_hpo import optimize_and_return
 from neural_hpo.engine.objective import loaded_network
+from neural_hpo.engine.optuna_space import suggest_space
 from neural_hpo.engine.study import open_storage
 
 CONFIG = (Path(__file__).resolve().parents[1] / "examples" / "seed_mlp.neural").read_text()
@@ -27,7 +28,7 @@ ROUNDS = 11
 
 
 def trivial(trial, config, dataset_name=None, backend=None, device=None) -> float:
-    params = loaded_network(config, None).space.suggest(trial)
+    params = suggest_space(loaded_network(config, None).space, trial)
     return params["dense_1.units"] * params["dropout_1.rate"]
 
 

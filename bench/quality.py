@@ -4,7 +4,7 @@ Optuna's GPSampler, random search and Ray Tune with OptunaSearch, on 12 tabular 
 Every contender but Ray runs through ``optimize_and_return(config=<bench/spaces/*.neural>,
 objective_fn=<table lookup>)`` with an in-memory storage, so DSL -> space -> sampler is what is
 measured; "optuna default" is ``sampler="tpe"``, i.e. ``TPESampler(seed=seed)``, the sampler
-``optuna.create_study()`` makes. Ray Tune searches the DSL's space (``space.to_optuna()``) with
+``optuna.create_study()`` makes. Ray Tune searches the DSL's space (``distributions(space)``) with
 ``OptunaSearch`` (its default sampler), one trial at a time. One run of the largest budget gives
 every smaller budget (the best value after k trials). Regret 0 is the table's optimum, 1 its
 median configuration (see tabular.py). Ranks: per problem, the contenders ordered by mean
@@ -68,6 +68,7 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
 
     from neural_hpo.engine.config import load_network
     from neural_hpo.engine.objective import loaded_network
+    from neural_hpo.engine.optuna_space import distributions
 
     source = space_file(problem.family).read_text()
     space = loaded_network(source, None).space
@@ -83,7 +84,7 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
 
     out = {}
     for seed in seeds:
-        search = OptunaSearch(space=space.to_optuna(), metric="value", mode=mode, seed=seed)
+        search = OptunaSearch(space=distributions(space), metric="value", mode=mode, seed=seed)
         tuner = tune.Tuner(
             trainable_with_table,
             tune_config=tune.TuneConfig(

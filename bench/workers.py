@@ -21,6 +21,7 @@ import optuna
 
 from neural_hpo import optimize_and_return
 from neural_hpo.engine.config import load_network
+from neural_hpo.engine.optuna_space import suggest_space
 
 CONFIG = (Path(__file__).resolve().parents[1] / "examples" / "seed_mlp.neural").read_text()
 
@@ -29,7 +30,7 @@ def configurations(n: int) -> list[dict]:
     """``n`` configurations of the seed space, the same on every call."""
     space = load_network(CONFIG).space
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    return [space.suggest(study.ask()) for _ in range(n)]
+    return [suggest_space(space, study.ask()) for _ in range(n)]
 
 
 def run(url: str, jobs: int, name: str, configs: list[dict], epochs: int | None) -> float:

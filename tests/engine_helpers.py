@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.engine.config import load_network
 
 SEED_CONFIG = (Path(__file__).parent.parent / "examples" / "seed_mlp.neural").read_text()

@@ -1,16 +1,23 @@
-"""Helpers for the end-to-end language server tests: start the real server over stdio in a
-workspace folder, open documents, wait for their diagnostics."""
+"""Helpers for the end-to-end language server tests (``lsp/``, and the security and PostgreSQL
+tests that start servers of their own): start the real server over stdio in a workspace folder,
+open documents, wait for their diagnostics and lenses, write a study for it to read."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
+import warnings
 from pathlib import Path
 
+import optuna
 from lsprotocol import types as T
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
+
+from neural_hpo.dsl.analysis import analyze
+from neural_hpo.engine.optuna_space import distributions
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = [sys.executable, "-m", "neural_hpo.cli", "lsp"]
@@ -102,6 +109,11 @@ async def until_lens(lc: LanguageClient, uri: str, prefix: str, timeout: float =
         await asyncio.sleep(0.2)
 
 
+async def lens_command(lc, uri: str, title: str) -> T.Command:
+    lenses = await lc.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(uri)))
+    return next(lens.command for lens in lenses if lens.command.title == title)
+
+
 def open_doc(lc: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
     """Open ``path`` (its text on disk unless ``text`` is given) and return its URI."""
     uri = uri_of(path)
@@ -158,6 +170,39 @@ def apply(text: str, edit: T.WorkspaceEdit) -> str:
     ):
         text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
     return text
+
+
+def add_trials(url: str, n: int, seed: int = 0) -> optuna.Study:
+    """A study of MyModel with what the server reads of the engine's studies (objective names,
+    ``network`` and ``metric`` attributes); accuracy grows with units."""
+    space = analyze(SEED).spaces["MyModel"]
+    study = optuna.create_study(
+        study_name="MyModel-1", storage=url, direction="maximize", load_if_exists=True
+    )
+    with warnings.catch_warnings():  # as the engine does: stable, still labelled experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(["accuracy"])
+    study.set_user_attr("network", "MyModel")
+    study.set_user_attr("metric", "accuracy")
+    rng = random.Random(seed + len(study.trials))
+    dists = distributions(space)
+    for _ in range(n):
+        params = {name: _sample(d, rng) for name, d in dists.items()}
+        value = 0.5 + params["dense_1.units"] / 1000 + rng.random() * 0.01
+        study.add_trial(
+            optuna.trial.create_trial(
+                params=params, distributions=dists, value=value, user_attrs={"accuracy": value}
+            )
+        )
+    return study
+
+
+def _sample(d, rng: random.Random):
+    if isinstance(d, optuna.distributions.CategoricalDistribution):
+        return rng.choice(d.choices)
+    if isinstance(d, optuna.distributions.FloatDistribution) and d.step:
+        return round(d.low + d.step * rng.randint(0, round((d.high - d.low) / d.step)), 6)
+    return rng.uniform(d.low, d.high) if not d.log else d.low * (d.high / d.low) ** rng.random()
 
 
 SEED = """network MyModel {

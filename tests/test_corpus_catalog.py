@@ -1,7 +1,8 @@
 """The catalog's legacy corpus (``tests/corpus/legacy/cat_*.neural``): every file is accepted,
 and every network builds and trains one epoch of two steps on random data of its declared shape
 with its own options (clipping, early stopping, schedules), at the last value of every
-parameter (the widest corner)."""
+parameter (the widest corner). That each parses alike on the fast and the lark path, and formats
+keeping its meaning, ``test_fastparse`` and ``test_formatter`` check for every corpus file."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 from neural_hpo.dsl.analysis import analyze
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.engine.config import load_network
 from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.torch_builder import build_model
@@ -72,12 +73,3 @@ def test_corpus_file_is_accepted_built_and_trains_a_step(path: Path) -> None:
         assert np.isfinite(metrics["loss"]), path.name
         changed = [not torch.equal(b, p) for b, p in zip(before, model.module.parameters())]
         assert any(changed), f"{path.name}: no weight moved"
-
-
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
-def test_corpus_file_parses_alike_on_both_paths_and_formats_keeping_its_meaning(path: Path) -> None:
-    from test_fastparse import _assert_same
-    from test_formatter import assert_canonical
-
-    _assert_same(path.read_text())
-    assert_canonical(path.read_text())

@@ -15,12 +15,10 @@ def test_every_diagnostic_code_is_documented() -> None:
     assert missing == []
 
 
-def test_every_catalog_layer_is_documented_and_has_a_shape_rule() -> None:
+def test_every_catalog_layer_is_documented() -> None:
     from neural_hpo.dsl.catalog import LAYERS
-    from neural_hpo.dsl.checks.shapes import KNOWN_LAYERS
 
     text = (ROOT / "docs" / "dsl.md").read_text()
-    assert set(LAYERS) == set(KNOWN_LAYERS)
     for name in LAYERS:
         base = name.rstrip("123D") if name[-2:] in ("1D", "2D", "3D") else name
         assert base in text, name

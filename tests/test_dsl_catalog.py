@@ -4,7 +4,7 @@ options and learning-rate schedules, with their exact codes and ranges."""
 from __future__ import annotations
 
 import pytest
-from conftest import span_tuple, wrap
+from corpus import span_tuple, wrap
 
 from neural_hpo.dsl.analysis import analyze
 
@@ -231,3 +231,59 @@ def test_network_level_lr_schedule_is_an_alias_with_a_warning() -> None:
         ("E306", span_tuple(twice, "lr_schedule")),
         ("W523", span_tuple(twice, "lr_schedule")),
     ]
+
+
+def test_every_metric_list_derives_from_the_metric_table() -> None:
+    """One table (``METRIC_SPECS``): the checker's names, the directions, the aliases, what a
+    trial records and the editor's completion of ``metrics: [`` all equal it."""
+    from neural_hpo_server.completion import items_for
+    from neural_hpo_server.context import cursor_context
+
+    from neural_hpo.dsl.catalog import (
+        METRIC_ALIASES,
+        METRIC_DIRECTIONS,
+        METRIC_SPECS,
+        METRICS,
+        metric_for,
+    )
+    from neural_hpo.engine.objective import RECORDED_METRICS
+
+    names = list(METRIC_SPECS)
+    assert list(METRICS) == list(METRIC_DIRECTIONS) == names
+    assert {m.name: m.doc for m in METRIC_SPECS.values()} == METRICS
+    assert {m.name: m.direction for m in METRIC_SPECS.values()} == METRIC_DIRECTIONS
+    assert set(METRIC_DIRECTIONS.values()) == {"maximize", "minimize"}
+    assert {a: m.name for m in METRIC_SPECS.values() for a in m.aliases} == METRIC_ALIASES
+    assert all(metric_for(n) == n for n in names)
+    assert all(metric_for(a) == m for a, m in METRIC_ALIASES.items())
+    assert [m for m in RECORDED_METRICS if m != "stopped_epoch"] == names
+    text = "network N {\n    metrics: ["
+    assert [i.label for i in items_for(cursor_context(text, len(text)), text, False)] == names
+
+
+def _grammar_names(rule: str) -> list[str]:
+    """The names a TextMate rule lists as ``\\b(A|B|...)\\b`` (after ``->`` for activations)."""
+    import json
+    import re
+    from pathlib import Path
+
+    grammar = Path(__file__).parent.parent / "grammars" / "neural.tmLanguage.json"
+    match = json.loads(grammar.read_text())["repository"][rule]["match"]
+    (names,) = re.findall(r"\(([A-Za-z0-9_|]+)\)\\b", match)
+    return names.split("|")
+
+
+def test_the_tables_that_follow_the_catalog_name_exactly_its_names() -> None:
+    """The catalog's docstring lists them: each has every catalog name and no other."""
+    from neural_hpo.dsl.catalog import ACTIVATIONS, LAYERS, LOSSES, OPTIMIZERS
+    from neural_hpo.dsl.checks.shapes import SHAPE_RULES
+    from neural_hpo.engine.losses import LOSS_MODULES
+    from neural_hpo.engine.torch_builder import ACTIVATION_MODULES, LAYER_BUILDERS
+    from neural_hpo.engine.training import OPTIMIZER_CLASSES
+
+    for table in (SHAPE_RULES, LAYER_BUILDERS, _grammar_names("layers")):
+        assert sorted(table) == sorted(LAYERS)
+    for table in (ACTIVATION_MODULES, _grammar_names("activation")):
+        assert sorted(table) == sorted(ACTIVATIONS)
+    assert sorted(LOSS_MODULES) == sorted(LOSSES)
+    assert sorted(OPTIMIZER_CLASSES) == sorted(OPTIMIZERS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from corpus import span_tuple, wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.formatter import format_source
@@ -14,7 +15,6 @@ from neural_hpo.engine import torch_builder
 from neural_hpo.engine.config import load_network
 from neural_hpo.engine.torch_builder import build_model
 from neural_hpo.engine.values import input_shape, optimizer_config
-from tests.conftest import span_tuple, wrap
 
 
 def _found(source: str) -> list[tuple[str, tuple[int, int, int, int]]]:

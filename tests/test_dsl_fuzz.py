@@ -2,60 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from corpus import SAMPLES, TOKENS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neural_hpo.dsl.analysis import analyze
-from tests.test_dsl_language import CANONICAL, LEGACY, SEED
-
-SAMPLES = [SEED, LEGACY, CANONICAL] + [
-    p.read_text() for p in sorted(Path(__file__).parent.parent.glob("examples/*.neural"))
-]
-
-TOKENS = [
-    "network",
-    "define",
-    "layers",
-    ":",
-    "training",
-    "train",
-    "execute",
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    "=",
-    "->",
-    "*",
-    "@",
-    "hpo",
-    "HPO",
-    "Dense",
-    "Conv2D",
-    "units",
-    "relu",
-    "categorical",
-    "range",
-    "log_range",
-    "step",
-    "$a",
-    "1",
-    "-2.5e3",
-    '"s"',
-    "None",
-    "\n",
-    " ",
-    "# c\n",
-    "//c\n",
-    "%",
-    "\u00e9",
-    "\ud7ff",
-]
 
 
 def _assert_sound(text: str) -> None:

@@ -3,234 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from corpus import INVALID, span_tuple, wrap
 
 from neural_hpo.dsl.analysis import analyze
-from tests.conftest import span_tuple, wrap
-
-# (name, network body, expected code, text the diagnostic's range must cover, which occurrence)
-CASES = [
-    (
-        "empty categorical",
-        "Dense(units: hpo(categorical: []))\nOutput(units: 10)",
-        "E201",
-        "hpo(categorical: [])",
-        0,
-    ),
-    (
-        "duplicate value",
-        "Dense(units: hpo(categorical: [64, 64]))\nOutput(units: 10)",
-        "E202",
-        "64",
-        1,
-    ),
-    (
-        "mixed types",
-        "Dense(units: hpo(categorical: [64, relu]))\nOutput(units: 10)",
-        "E203",
-        "hpo(categorical: [64, relu])",
-        0,
-    ),
-    (
-        "low >= high",
-        "Dropout(rate: hpo(range: [0.7, 0.3]))\nOutput(units: 10)",
-        "E204",
-        "hpo(range: [0.7, 0.3])",
-        0,
-    ),
-    (
-        "low == high",
-        "Dense(units: hpo(range: [64, 64]))\nOutput(units: 10)",
-        "E204",
-        "hpo(range: [64, 64])",
-        0,
-    ),
-    (
-        "step zero",
-        "Dense(units: hpo(range: [16, 64, step=0]))\nOutput(units: 10)",
-        "E205",
-        "=«0»]",
-        0,
-    ),
-    (
-        "step negative",
-        "Dropout(rate: hpo(range: [0.1, 0.5, step: -0.1]))\nOutput(units: 10)",
-        "E205",
-        "-0.1",
-        0,
-    ),
-    (
-        "step too large",
-        "Dense(units: hpo(range: [16, 64, step=100]))\nOutput(units: 10)",
-        "E206",
-        "100",
-        0,
-    ),
-    (
-        "log low zero",
-        "Dense(units: 10)\noptimizer: adam(learning_rate: hpo(log_range: [0, 0.1]))",
-        "E207",
-        "[«0»,",
-        0,
-    ),
-    (
-        "hpo without form",
-        'Dense(units: hpo(name: "w"))\nOutput(units: 10)',
-        "E208",
-        'hpo(name: "w")',
-        0,
-    ),
-    (
-        "hpo unknown form",
-        "Dense(units: hpo(between: [1, 2]))\nOutput(units: 10)",
-        "E208",
-        "between: [1, 2]",
-        0,
-    ),
-    (
-        "range one bound",
-        "Dense(units: hpo(range: [16]))\nOutput(units: 10)",
-        "E208",
-        "hpo(range: [16])",
-        0,
-    ),
-    (
-        "duplicate param name",
-        'Dense(units: hpo(categorical: [8, 16], name: "w"))\nDense(units: hpo(categorical: [32, 64], name: "w"))\nOutput(units: 10)',
-        "E209",
-        'hpo(categorical: [32, 64], name: "w")',
-        0,
-    ),
-    (
-        "hpo in input",
-        "input: (hpo(categorical: [28, 32]), 28, 1)\nDense(units: 10)",
-        "E210",
-        "hpo(categorical: [28, 32])",
-        0,
-    ),
-    (
-        "step with log",
-        "Dense(units: 10)\noptimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e-2, step=1e-3]))",
-        "E211",
-        "1e-3",
-        0,
-    ),
-    (
-        "unknown layer",
-        "Dense(units: 64)\nDropot(rate: 0.5)\nOutput(units: 10)",
-        "E301",
-        "Dropot",
-        0,
-    ),
-    ("unknown argument", "Dense(unit: 64)\nOutput(units: 10)", "E302", "unit", 0),
-    (
-        "wrong value type",
-        "Dense(units: 64)\nDropout(rate: relu)\nOutput(units: 10)",
-        "E303",
-        "relu",
-        0,
-    ),
-    (
-        "float range for int",
-        "Dense(units: hpo(range: [16.0, 64.0]))\nOutput(units: 10)",
-        "E303",
-        "hpo(range: [16.0, 64.0])",
-        0,
-    ),
-    (
-        "dropout out of domain",
-        "Dense(units: 64)\nDropout(rate: 1.5)\nOutput(units: 10)",
-        "E304",
-        "1.5",
-        0,
-    ),
-    (
-        "hpo value out of domain",
-        "Dense(units: 64)\nDropout(rate: hpo(categorical: [0.2, 1.2]))\nOutput(units: 10)",
-        "E304",
-        "1.2",
-        0,
-    ),
-    ("units not positive", "Dense(units: 0)\nOutput(units: 10)", "E304", "units: «0»", 0),
-    ("missing required", "Dense()\nOutput(units: 10)", "E305", "Dense", 0),
-    ("argument twice", "Dense(64, units: 128)\nOutput(units: 10)", "E306", "units: 128", 0),
-    (
-        "activation twice",
-        "Dense(units: 64, activation: relu) -> tanh\nOutput(units: 10)",
-        "E306",
-        "tanh",
-        0,
-    ),
-    ("too many positional", "Dropout(0.5, 0.2)\nOutput(units: 10)", "E307", "0.2", 0),
-    ("unknown activation", "Dense(units: 64) -> rellu\nOutput(units: 10)", "E308", "rellu", 0),
-    ("unknown optimizer", "Dense(units: 10)\noptimizer: adamm", "E309", "adamm", 0),
-    (
-        "infinite range bound",
-        "Dense(units: 10)\noptimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e999]))",
-        "E212",
-        "1e999",
-        0,
-    ),
-    (
-        "absurd learning rate",
-        "Dense(units: 10)\noptimizer: adam(learning_rate: 1e300)",
-        "E304",
-        "1e300",
-        0,
-    ),
-    (
-        "infinite float argument",
-        "Dropout(rate: 1e999)\nOutput(units: 10)",
-        "E304",
-        "1e999",
-        0,
-    ),
-    ("unknown loss", "Dense(units: 10)\nloss: cross_entropi", "E310", "cross_entropi", 0),
-    (
-        "sublayers not allowed",
-        "Dense(units: 64) { Dense(units: 32) }\nOutput(units: 10)",
-        "E312",
-        "Dense",
-        0,
-    ),
-    ("bad device", 'Dense(units: 10)\nexecution: { device: "tpu" }', "E313", '"tpu"', 0),
-    ("unknown metric", "Dense(units: 10)\nmetrics: [accuracy, speed]", "E314", "speed", 0),
-    ("unknown sampler", "Dense(units: 10)\ntraining: { sampler: bayes }", "E315", "bayes", 0),
-    ("unknown setting", "Dense(units: 10)\nlos: mse", "E110", "los", 0),
-    ("setting twice", "Dense(units: 10)\nloss: mse\nloss: mae", "E111", "loss", 1),
-    ("unknown training key", "Dense(units: 10)\ntraining: { epoch: 3 }", "E116", "epoch", 0),
-    ("bad input shape", "input: (28, 0)\nDense(units: 10)", "E115", "(28, «0»)", 0),
-    (
-        "conv after flatten",
-        "Flatten()\nConv2D(filters: 8, kernel_size: 3)\nOutput(units: 10)",
-        "E402",
-        "Conv2D",
-        0,
-    ),
-    (
-        "kernel too large at a corner",
-        "Conv2D(filters: 8, kernel_size: hpo(categorical: [3, 40]))\nFlatten()\nOutput(units: 10)",
-        "E401",
-        "Conv2D",
-        0,
-    ),
-    (
-        "reshape size",
-        "Flatten()\nReshape(target_shape: (10, 10))\nFlatten()\nOutput(units: 10)",
-        "E403",
-        "Reshape",
-        0,
-    ),
-    (
-        "heads do not divide",
-        "MultiHeadAttention(num_heads: hpo(categorical: [2, 3]))\nFlatten()\nOutput(units: 10)",
-        "E404",
-        "MultiHeadAttention",
-        0,
-    ),
-    ("unexpected token", "Dense(units: 64))\nOutput(units: 10)", "E102", ")«)»", 0),
-    ("unexpected character", "Dense(units: 64) %\nOutput(units: 10)", "E101", "%", 0),
-    ("unexpected end", "Dense(units: 64", "E103", "", 0),
-]
 
 
 def _expected_span(src: str, needle: str, occurrence: int) -> tuple[int, int, int, int]:
@@ -246,7 +21,7 @@ def _expected_span(src: str, needle: str, occurrence: int) -> tuple[int, int, in
     return span_tuple(src, needle, occurrence)
 
 
-@pytest.mark.parametrize("name,body,code,needle,occurrence", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,body,code,needle,occurrence", INVALID, ids=[c[0] for c in INVALID])
 def test_invalid_snippet(name: str, body: str, code: str, needle: str, occurrence: int) -> None:
     input_shape = "(16, 8)" if "MultiHeadAttention" in body else "(28, 28, 1)"
     src = wrap(body, input_shape=input_shape)
@@ -260,8 +35,8 @@ def test_invalid_snippet(name: str, body: str, code: str, needle: str, occurrenc
 
 
 def test_at_least_25_invalid_snippets() -> None:
-    assert len(CASES) >= 25
-    assert len({c[2] for c in CASES}) >= 25
+    assert len(INVALID) >= 25
+    assert len({c[2] for c in INVALID}) >= 25
 
 
 def test_corner_is_named() -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from corpus import CANONICAL, LEGACY, SEED, wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.model import HpoSpec, Ident, Literal, TupleValue
-from neural_hpo.dsl.space import build_search_space
-from tests.conftest import wrap
-
-#: the seed README's "Basic Bayesian Optimization" network
-SEED = (Path(__file__).parent.parent / "examples" / "seed_mlp.neural").read_text()
+from neural_hpo.dsl.space.build import build_search_space
 
 
 def _space(src: str):
@@ -164,46 +159,6 @@ def test_several_networks_each_with_a_space() -> None:
 
 # ---- legacy dialect --------------------------------------------------------------------------------
 
-LEGACY = """
-define Block(width, rate) {
-    Dense(units=$width, activation="relu")
-    Dropout($rate)
-}
-network MyModel {
-    input: (28, 28, 1)
-    layers:
-        Block(width=HPO(choice(64, 128, 256)), rate=HPO(range(0.3, 0.7, step=0.1)))
-        Output(units=10, activation="softmax")
-    loss: "sparse_categorical_crossentropy"
-    optimizer: Adam(learning_rate=HPO(log_range(1e-4, 1e-2)))
-    metrics: ["accuracy"]
-    train {
-        epochs: 10
-        batch_size: HPO(categorical(16, 32, 64))
-        search_method: "bayesian"
-    }
-    execute { device: "auto" }
-}
-"""
-
-CANONICAL = """
-network MyModel {
-    input: (28, 28, 1)
-    Dense(units: hpo(categorical: [64, 128, 256])) -> relu
-    Dropout(rate: hpo(range: [0.3, 0.7, step=0.1]))
-    Output(units: 10) -> softmax
-    loss: sparse_categorical_crossentropy
-    optimizer: adam(learning_rate: hpo(log_range: [1e-4, 1e-2]))
-    metrics: [accuracy]
-    training: {
-        epochs: 10
-        batch_size: hpo(categorical: [16, 32, 64])
-        search_method: bayesian
-    }
-    execution: { device: auto }
-}
-"""
-
 
 def test_legacy_and_canonical_give_equal_search_spaces() -> None:
     legacy, canonical = _space(LEGACY), _space(CANONICAL)
@@ -286,7 +241,7 @@ def test_macro_hpo_gives_fresh_parameters_per_use() -> None:
     [("bayesian", "tpe"), ("random", "random"), ("grid", "grid"), ("evolutionary", "cmaes")],
 )
 def test_search_method_maps_to_a_sampler(method: str, sampler: str) -> None:
-    from neural_hpo.dsl.checks.network import resolve_sampler
+    from neural_hpo.dsl.training import resolve_sampler
 
     net = analyze(wrap(f'Dense(units=10)\ntrain {{ search_method: "{method}" }}')).file.networks[0]
     assert resolve_sampler(net) == sampler

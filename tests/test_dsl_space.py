@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import optuna
 import pytest
+from corpus import wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.model import Literal
-from neural_hpo.dsl.space import materialize
-from tests.conftest import wrap
+from neural_hpo.dsl.space.materialize import materialize
+from neural_hpo.engine.optuna_space import distributions, suggest_space
 
 SRC = wrap(
     "Dense(units: hpo(categorical: [64, 128])) -> hpo(categorical: [relu, tanh])\n"
@@ -28,7 +29,7 @@ def _net_space():
 
 def test_optuna_distributions() -> None:
     _, space = _net_space()
-    d = space.to_optuna()
+    d = distributions(space)
     assert isinstance(d["dense_1.units"], optuna.distributions.CategoricalDistribution)
     assert d["dropout_1.rate"] == optuna.distributions.FloatDistribution(0.1, 0.5, step=0.1)
     assert d["optimizer.learning_rate"] == optuna.distributions.FloatDistribution(
@@ -43,7 +44,7 @@ def test_define_by_run_sampling_and_materialize() -> None:
     seen_child = seen_fixed = False
     for _ in range(30):
         trial = study.ask()
-        params = space.suggest(trial)
+        params = suggest_space(space, trial)
         concrete = materialize(net, params, space)
         units = concrete.layers[2].args[0].value
         assert isinstance(units, Literal)
@@ -84,12 +85,14 @@ def test_materialize_errors_name_the_parameter() -> None:
 def test_ray_space_samples_inside_the_domains() -> None:
     from ray import tune
 
+    from neural_hpo.distributed.ray_space import ray_space
+
     _, space = _net_space()
-    ray_space = space.to_ray()
-    assert isinstance(ray_space["dense_1.units"], tune.search.sample.Categorical)
+    samplers = ray_space(space)
+    assert isinstance(samplers["dense_1.units"], tune.search.sample.Categorical)
     for _ in range(20):
         for p in space:
-            value = ray_space[p.name].sample()
+            value = samplers[p.name].sample()
             assert p.contains(value), (p.name, value)
 
 

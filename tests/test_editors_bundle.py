@@ -12,11 +12,10 @@ import venv
 from pathlib import Path
 
 import pytest
+from editors_helpers import EXTENSION, run
 from lsprotocol import types as T
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities, make_test_lsp_client
-
-from tests.editors_helpers import EXTENSION, run
 
 LAUNCHER = EXTENSION / "bundled" / "tool" / "server.py"
 

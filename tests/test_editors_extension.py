@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import zipfile
 
+from editors_helpers import EXTENSION, REPO, npm_ci, run, vsix
+
 from neural_hpo.dsl.catalog import SAMPLERS
-from tests.editors_helpers import EXTENSION, REPO, npm_ci, run, vsix
 
 
 def test_typecheck_and_lint():

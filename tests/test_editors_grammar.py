@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
+from editors_helpers import REPO, npm_ci, run
 
 from neural_hpo.dsl.catalog import ACTIVATIONS, LAYERS, SETTINGS
-from tests.editors_helpers import REPO, npm_ci, run
 
 GRAMMAR = REPO / "grammars" / "neural.tmLanguage.json"
 

@@ -7,8 +7,7 @@ import shutil
 import sys
 
 import pytest
-
-from tests.editors_helpers import REPO, artifacts, child_env, run
+from editors_helpers import REPO, artifacts, child_env, run
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
-
-from tests.editors_helpers import EXTENSION, REPO, artifacts, child_env, run, vsix
+from editors_helpers import EXTENSION, REPO, artifacts, child_env, run, vsix
 
 pytestmark = pytest.mark.slow
 

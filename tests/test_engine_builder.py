@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from corpus import EVERY_LAYER
 from engine_helpers import SEED_CONFIG, concrete, network_of
 from torch import nn
 
@@ -87,37 +88,6 @@ def test_same_average_pooling_ignores_padding():
         concrete(network_of("AveragePooling2D(pool_size: 2, padding: same)", "(3, 3, 1)"))
     )
     assert torch.allclose(model.module(torch.ones(1, 3, 3, 1)), torch.ones(1, 2, 2, 1))
-
-
-#: for each catalog layer: layer line and an input shape it accepts
-EVERY_LAYER = {
-    "Dense": ("Dense(8) -> relu", "(4,)"),
-    "Output": ("Output(3)", "(4,)"),
-    "Conv1D": ("Conv1D(4, 3)", "(10, 2)"),
-    "Conv2D": ("Conv2D(4, (3, 3), padding: same)", "(8, 8, 1)"),
-    "Conv3D": ("Conv3D(2, 2)", "(4, 4, 4, 1)"),
-    "DepthwiseConv2D": ("DepthwiseConv2D(3, depth_multiplier: 2)", "(6, 6, 2)"),
-    "SeparableConv2D": ("SeparableConv2D(4, 3, padding: same)", "(6, 6, 2)"),
-    "MaxPooling1D": ("MaxPooling1D(2)", "(8, 2)"),
-    "MaxPooling2D": ("MaxPooling2D((2, 2))", "(8, 8, 1)"),
-    "AveragePooling1D": ("AveragePooling1D(2)", "(8, 2)"),
-    "AveragePooling2D": ("AveragePooling2D(2)", "(8, 8, 1)"),
-    "GlobalAveragePooling1D": ("GlobalAveragePooling1D()", "(8, 2)"),
-    "GlobalAveragePooling2D": ("GlobalAveragePooling2D()", "(8, 8, 3)"),
-    "Flatten": ("Flatten()", "(2, 3)"),
-    "Dropout": ("Dropout(0.5)", "(4,)"),
-    "BatchNormalization": ("BatchNormalization()", "(8, 8, 3)"),
-    "LayerNormalization": ("LayerNormalization()", "(5, 6)"),
-    "Embedding": ("Embedding(input_dim: 50, output_dim: 8)", "(7,)"),
-    "PositionalEncoding": ("PositionalEncoding(max_len: 9)", "(7, 6)"),
-    "LSTM": ("LSTM(8, return_sequences: true, num_layers: 2, bidirectional: true)", "(5, 3)"),
-    "GRU": ("GRU(8)", "(5, 3)"),
-    "Activation": ("Activation(tanh)", "(4,)"),
-    "Reshape": ("Reshape((2, 2))", "(4,)"),
-    "MultiHeadAttention": ("MultiHeadAttention(num_heads: 2)", "(5, 8)"),
-    "TransformerEncoder": ("TransformerEncoder(num_heads: 2, ff_dim: 16)", "(5, 8)"),
-    "ResidualConnection": ("ResidualConnection { Dense(4) -> relu }", "(4,)"),
-}
 
 
 def test_every_catalog_layer_builds_and_runs():

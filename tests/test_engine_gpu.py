@@ -9,9 +9,9 @@ import copy
 
 import pytest
 import torch
+from corpus import EVERY_LAYER
 from engine_helpers import SMALL_CONFIG, concrete, network_of
 from optuna.trial import TrialState
-from test_engine_builder import EVERY_LAYER
 
 from neural_hpo import optimize_and_return
 from neural_hpo.engine.datasets import load_dataset

@@ -16,6 +16,7 @@ from optuna.trial import TrialState, create_trial
 
 from neural_hpo.cli import main
 from neural_hpo.engine.config import load_network
+from neural_hpo.engine.optuna_space import distribution
 from neural_hpo.engine.study import default_lineage, default_study_name, open_storage, open_study
 from neural_hpo.storage import PARENT_ATTR, REUSED_FROM
 
@@ -62,7 +63,7 @@ def finished(source: str, params: dict, value: float, state=TrialState.COMPLETE)
         state=state,
         value=value if state == TrialState.COMPLETE else None,
         params=params,
-        distributions={n: space.param(n).distribution() for n in params},
+        distributions={n: distribution(space.param(n)) for n in params},
         user_attrs={"accuracy": value, "loss": 1 - value},
         intermediate_values={0: value / 2, 1: value},
     )

@@ -165,3 +165,28 @@ def test_the_custom_objective_example_trains_with_suggested_parameters():
         example.CONFIG, 2, seed=0, storage=":memory:", objective_fn=example.sklearn_objective
     )
     assert 0.1 < result.best_value <= 1.0 and "width" in result.params
+
+
+def test_the_sampler_table_builds_every_catalog_sampler_and_only_those():
+    from neural_hpo.dsl.catalog import SAMPLERS
+    from neural_hpo.engine.samplers import SAMPLER_FACTORIES, SearchPlan
+
+    assert list(SAMPLER_FACTORIES) == list(SAMPLERS)
+    space = load_network(DISCRETE).space
+    for name in SAMPLERS:
+        plan = SearchPlan(sampler=name, seed=0, n_objectives=2 if name == "nsgaii" else 1)
+        built = plan.make_sampler(space).base  # OnGrid wraps the named sampler
+        assert isinstance(built, optuna.samplers.BaseSampler), name
+        if name != "grid":
+            assert not isinstance(built, optuna.samplers.GridSampler), name
+
+
+def test_an_unknown_sampler_is_a_clear_error_not_grid():
+    from neural_hpo.engine.samplers import SearchPlan
+
+    with pytest.raises(ValueError, match=r"unknown sampler 'bohb': use one of auto, tpe"):
+        SearchPlan(sampler="bohb")
+    plan = SearchPlan(sampler="tpe")
+    object.__setattr__(plan, "sampler", "bohb")  # past the check: the factory itself refuses
+    with pytest.raises(ValueError, match="unknown sampler 'bohb'"):
+        plan.make_sampler(load_network(DISCRETE).space)

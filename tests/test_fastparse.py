@@ -11,16 +11,13 @@ from enum import Enum
 from pathlib import Path
 
 import pytest
+from corpus import CANONICAL, INVALID, LEGACY, SEED, TOKENS, wrap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neural_hpo.dsl import analysis, fastparse, parser
 from neural_hpo.dsl.fastparse import SyntaxFallback, parse_fast
 from neural_hpo.dsl.model import Span, make_span
-from tests.conftest import wrap
-from tests.test_dsl_fuzz import TOKENS
-from tests.test_dsl_invalid import CASES
-from tests.test_dsl_language import CANONICAL, LEGACY, SEED
 
 DIALECTS = """
 # comment first
@@ -181,7 +178,7 @@ EXAMPLES = [p.read_text() for p in sorted(Path(__file__).parent.parent.glob("exa
 CORPUS = [p.read_text() for p in sorted(Path(__file__).parent.glob("corpus/legacy/*.neural"))]
 SAMPLES = [SEED, LEGACY, CANONICAL, DIALECTS, *EXAMPLES, *CORPUS]
 #: the checker's invalid snippets: mostly valid syntax with errors of meaning
-SNIPPETS = [wrap(body) for _, body, *_ in CASES]
+SNIPPETS = [wrap(body) for _, body, *_ in INVALID]
 
 
 @pytest.mark.parametrize("text", SAMPLES, ids=lambda t: t.strip().splitlines()[0][:30])

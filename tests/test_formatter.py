@@ -28,7 +28,8 @@ from neural_hpo.dsl.model import (
     TupleValue,
 )
 from neural_hpo.dsl.parser import parse
-from neural_hpo.dsl.space import build_search_space, materialize
+from neural_hpo.dsl.space.build import build_search_space
+from neural_hpo.dsl.space.materialize import materialize
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.neural"))
 CORPUS = sorted((Path(__file__).parent / "corpus" / "legacy").glob("*.neural"))

@@ -6,8 +6,9 @@ import optuna
 import pytest
 
 import neural_hpo
-from neural_hpo.dsl.space import build_search_space
+from neural_hpo.dsl.space.build import build_search_space
 from neural_hpo.engine.config import load_network
+from neural_hpo.engine.optuna_space import suggest_space
 from neural_hpo.engine.samplers import SearchPlan
 
 
@@ -32,6 +33,6 @@ def test_stepped_floats_are_stored_on_the_grid(sampler: str) -> None:
     loaded = load_network(GRID)
     space = build_search_space(loaded.network)
     study = optuna.create_study(sampler=SearchPlan(sampler=sampler, seed=0).make_sampler(space))
-    study.optimize(lambda t: space.suggest(t)["dropout_1.rate"], n_trials=8)
+    study.optimize(lambda t: suggest_space(space, t)["dropout_1.rate"], n_trials=8)
     shown = {repr(t.params["dropout_1.rate"]) for t in study.trials}
     assert shown <= {"0.3", "0.4", "0.5", "0.6", "0.7"}, shown

@@ -4,14 +4,13 @@ syntax error stays within the item it is in."""
 from __future__ import annotations
 
 import pytest
+from corpus import SAMPLES, TOKENS, span_tuple
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.incremental import IncrementalChecker
 from neural_hpo.dsl.parser import split_items
-from tests.conftest import span_tuple
-from tests.test_dsl_fuzz import SAMPLES, TOKENS
 
 #: several networks in one file (the samples hold one or two each), each with findings
 MANY = "\n".join(SAMPLES) + "\n// tail comment\n"

@@ -12,7 +12,8 @@ def test_language_modules_import_nothing_heavy() -> None:
     code = (
         "import sys, neural_hpo\n"
         "from neural_hpo.dsl.analysis import analyze\n"
-        "import neural_hpo.dsl.catalog, neural_hpo.dsl.space, neural_hpo.dsl.intervals\n"
+        "import neural_hpo.dsl.catalog, neural_hpo.dsl.intervals, neural_hpo.dsl.space.build\n"
+        "import neural_hpo.dsl.space.materialize, neural_hpo.dsl.space.model\n"
         "analyze(open(sys.argv[1]).read())\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )

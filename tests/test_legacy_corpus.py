@@ -14,13 +14,14 @@ from pathlib import Path
 import optuna
 import pytest
 import torch
+from corpus import CANONICAL, LEGACY, SEED
 
 from neural_hpo.dsl.analysis import analyze, format_diagnostic
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
+from neural_hpo.engine.optuna_space import suggest_space
 from neural_hpo.engine.torch_builder import BuiltModel, build_model
 from neural_hpo.engine.training import make_optimizer
 from neural_hpo.engine.values import layer_args, optimizer_config
-from tests.test_dsl_language import CANONICAL, LEGACY, SEED
 
 ROOT = Path(__file__).parent.parent
 CORPUS = sorted((ROOT / "tests" / "corpus" / "legacy").glob("*.neural"))
@@ -41,7 +42,7 @@ def _networks(source: str, path: str):
 def _corners(space, count: int, seed: int) -> list[dict]:
     """``count`` random corners of ``space`` (the first is always the same for a seed)."""
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
-    return [space.suggest(study.ask()) for _ in range(count)]
+    return [suggest_space(space, study.ask()) for _ in range(count)]
 
 
 def _inputs(built: BuiltModel, network) -> torch.Tensor:

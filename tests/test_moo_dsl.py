@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wrap
+from corpus import wrap
 
 from neural_hpo.dsl.analysis import analyze
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 from neural_hpo.dsl.constraints import Constraint, parse_constraints
-from neural_hpo.trials import METRIC_DIRECTIONS
 
 
 def codes(training: str) -> list[str]:

@@ -14,6 +14,7 @@ from ray_helpers import DIGITS, local_ray
 from neural_hpo import RayOptions, optimize_and_return
 from neural_hpo.cli import main
 from neural_hpo.engine.config import load_network
+from neural_hpo.engine.optuna_space import distributions
 from neural_hpo.trials import load_trials
 
 
@@ -46,7 +47,7 @@ def test_cli_asha_run_lands_in_the_optuna_storage(ray_cluster, tmp_path, capsys)
     assert len(trials) == 8 and TrialState.PRUNED in states and TrialState.COMPLETE in states
     space = load_network(DIGITS).space
     for t in trials:
-        assert t.distributions == space.to_optuna()
+        assert t.distributions == distributions(space)
         assert all(space.param(k).contains(v) for k, v in t.params.items())
         assert t.user_attrs["ray_trial_id"]
         assert 0.0 <= t.value <= 1.0
@@ -117,7 +118,7 @@ def test_the_ray_search_is_told_the_studys_finished_trials():
     from neural_hpo.distributed.dsl_run import tell_finished
 
     loaded = load_network(DIGITS)
-    dists = loaded.space.to_optuna()
+    dists = distributions(loaded.space)
     full = {"dense_1.units": 32, "dropout_1.rate": 0.2, "optimizer.learning_rate": 1e-3}
     full["training.batch_size"] = 32
     study = optuna.create_study(direction="maximize")

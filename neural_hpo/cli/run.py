@@ -17,72 +17,11 @@ from neural_hpo.storage import STORAGE_HELP
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="optimize the hyperparameters of a network")
     p.add_argument("file", help="the .neural file")
-    p.add_argument("--network", help="network to optimize (default: the first in the file)")
-    p.add_argument("--trials", type=int, help="trials to run now (default: the DSL's n_trials)")
-    p.add_argument("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else auto")
-    p.add_argument("--pruning", action="store_true", help="stop unpromising trials early")
-    p.add_argument("--pruner", choices=("median", "hyperband", "halving"), help="implies --pruning")
-    p.add_argument(
-        "--jobs", type=int, default=1, help="parallel worker processes (more than GPUs share them)"
-    )
-    p.add_argument(
-        "--trials-per-gpu", type=int, metavar="K", help="K workers on each GPU (instead of --jobs)"
-    )
-    p.add_argument("--study", help="study name (default: network name + source hash)")
-    p.add_argument("--storage", help=STORAGE_HELP)
-    p.add_argument(
-        "--dataset", default="digits", help="digits, MNIST, FashionMNIST, CIFAR10, .npz/.csv"
-    )
-    p.add_argument("--data-dir", help="where MNIST/FashionMNIST/CIFAR10 files are")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--epochs", type=int, help="override the DSL's epochs")
-    p.add_argument("--limit", type=int, help="train on this many samples only (quick runs)")
-    p.add_argument(
-        "--metric",
-        default="accuracy",
-        choices=sorted([*METRIC_DIRECTIONS, *METRIC_ALIASES]),
-        help="metric to optimize (default: accuracy)",
-    )
-    p.add_argument(
-        "--objectives", type=_names, help="several metrics at once, e.g. accuracy,latency_ms"
-    )
-    p.add_argument("--directions", type=_names, help="one per objective: maximize or minimize")
-    p.add_argument(
-        "--constraint",
-        action="append",
-        type=_constraint,
-        dest="constraints",
-        metavar="METRIC<BOUND",
-        help='bound a recorded metric, e.g. "latency_ms<100" (repeatable)',
-    )
-    p.add_argument("--seed", type=int, help="sampler and training seed (default: the DSL's)")
-    p.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
-    p.add_argument("--allow-space-change", action="store_true", help="resume a study anyway")
-    p.add_argument(
-        "--fresh", action="store_true", help="reuse no trials of the study of an earlier version"
-    )
-    p.add_argument("--json-events", action="store_true", help="one JSON event per line on stdout")
+    for flags, kwargs in OPTIONS:
+        p.add_argument(*flags, **kwargs)
     ray = p.add_argument_group('Ray Tune (pip install "neural-hpo[ray]")')
-    ray.add_argument("--ray", action="store_true", help="run the trials on Ray Tune")
-    ray.add_argument("--address", help="a running Ray cluster (default: a local Ray)")
-    ray.add_argument(
-        "--ray-scheduler",
-        default="asha",
-        choices=("asha", "pbt", "fifo", "hyperband"),
-        help="trial scheduler (default: asha)",
-    )
-    ray.add_argument(
-        "--ray-search", choices=("optuna", "random"), help="search algorithm (default: optuna)"
-    )
-    ray.add_argument("--ray-cpus", type=float, default=1, help="CPUs per trial")
-    ray.add_argument(
-        "--ray-gpus", type=float, default=0, help="GPUs per trial (0.25: four trials share one)"
-    )
-    ray.add_argument("--ray-dir", help="where experiments live (default: .neural-hpo/ray)")
-    ray.add_argument("--ray-resume", action="store_true", help="continue the interrupted run")
-    ray.add_argument(
-        "--ray-retries", type=int, default=2, help="retries of a trial whose node died (default 2)"
-    )
+    for flags, kwargs in RAY_OPTIONS:
+        ray.add_argument(*flags, **kwargs)
     p.set_defaults(handler=run)
 
 
@@ -96,6 +35,80 @@ def _constraint(text: str) -> tuple[str, str]:
     if m is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not METRIC<BOUND, e.g. latency_ms<100")
     return m.group(1), f"{m.group(2)} {m.group(3).strip()}"
+
+
+def _option(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return flags, kwargs
+
+
+#: the options of ``neural-hpo run``, as ``add_argument`` takes them: the parser is built from
+#: this table, and the language server checks the options a client passes against it
+OPTIONS = (
+    _option("--network", help="network to optimize (default: the first in the file)"),
+    _option("--trials", type=int, help="trials to run now (default: the DSL's n_trials)"),
+    _option("--sampler", choices=sorted(SAMPLERS), help="default: the DSL's, else auto"),
+    _option("--pruning", action="store_true", help="stop unpromising trials early"),
+    _option("--pruner", choices=("median", "hyperband", "halving"), help="implies --pruning"),
+    _option(
+        "--jobs", type=int, default=1, help="parallel worker processes (more than GPUs share them)"
+    ),
+    _option(
+        "--trials-per-gpu", type=int, metavar="K", help="K workers on each GPU (instead of --jobs)"
+    ),
+    _option("--study", help="study name (default: network name + source hash)"),
+    _option("--storage", help=STORAGE_HELP),
+    _option("--dataset", default="digits", help="digits, MNIST, FashionMNIST, CIFAR10, .npz/.csv"),
+    _option("--data-dir", help="where MNIST/FashionMNIST/CIFAR10 files are"),
+    _option("--device", default="auto", help="auto, cpu, cuda or cuda:N"),
+    _option("--epochs", type=int, help="override the DSL's epochs"),
+    _option("--limit", type=int, help="train on this many samples only (quick runs)"),
+    _option(
+        "--metric",
+        default="accuracy",
+        choices=sorted([*METRIC_DIRECTIONS, *METRIC_ALIASES]),
+        help="metric to optimize (default: accuracy)",
+    ),
+    _option("--objectives", type=_names, help="several metrics at once, e.g. accuracy,latency_ms"),
+    _option("--directions", type=_names, help="one per objective: maximize or minimize"),
+    _option(
+        "--constraint",
+        action="append",
+        type=_constraint,
+        dest="constraints",
+        metavar="METRIC<BOUND",
+        help='bound a recorded metric, e.g. "latency_ms<100" (repeatable)',
+    ),
+    _option("--seed", type=int, help="sampler and training seed (default: the DSL's)"),
+    _option("--timeout", type=float, help="stop starting trials after this many seconds"),
+    _option("--allow-space-change", action="store_true", help="resume a study anyway"),
+    _option(
+        "--fresh", action="store_true", help="reuse no trials of the study of an earlier version"
+    ),
+    _option("--json-events", action="store_true", help="one JSON event per line on stdout"),
+)
+#: the options of the Ray Tune group
+RAY_OPTIONS = (
+    _option("--ray", action="store_true", help="run the trials on Ray Tune"),
+    _option("--address", help="a running Ray cluster (default: a local Ray)"),
+    _option(
+        "--ray-scheduler",
+        default="asha",
+        choices=("asha", "pbt", "fifo", "hyperband"),
+        help="trial scheduler (default: asha)",
+    ),
+    _option(
+        "--ray-search", choices=("optuna", "random"), help="search algorithm (default: optuna)"
+    ),
+    _option("--ray-cpus", type=float, default=1, help="CPUs per trial"),
+    _option(
+        "--ray-gpus", type=float, default=0, help="GPUs per trial (0.25: four trials share one)"
+    ),
+    _option("--ray-dir", help="where experiments live (default: .neural-hpo/ray)"),
+    _option("--ray-resume", action="store_true", help="continue the interrupted run"),
+    _option(
+        "--ray-retries", type=int, default=2, help="retries of a trial whose node died (default 2)"
+    ),
+)
 
 
 #: the bar's layout: this run's k/N, the study's total and best value, elapsed and ETA

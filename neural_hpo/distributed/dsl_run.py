@@ -18,14 +18,16 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 from neural_hpo.engine.config import LoadedNetwork
 from neural_hpo.engine.datasets import DatasetSource
+from neural_hpo.engine.optuna_space import distributions
 from neural_hpo.engine.values import training_value
-from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .experiment import Experiment
 from .hpo import default_storage_path
 from .options import RayOptions
+from .ray_space import ray_space
 from .runtime import connected, require_ray, trial_resources
 from .schedulers import check_names, make_scheduler, make_search_alg
 
@@ -78,7 +80,7 @@ def run_on_ray(
                 limit,
                 checkpoint_every,
             ),
-            param_space={} if algorithm == "optuna" else loaded.space.to_ray(),
+            param_space={} if algorithm == "optuna" else ray_space(loaded.space),
             metric=metric,
             mode=mode,
             num_samples=n_trials,
@@ -95,7 +97,7 @@ def run_on_ray(
                     metric=metric,
                     mode=mode,
                     sampler=sampler,
-                    space=loaded.space.to_optuna(),
+                    space=distributions(loaded.space),
                     seed=seed,
                 ),
                 study,

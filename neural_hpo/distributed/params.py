@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 
 def space_values(

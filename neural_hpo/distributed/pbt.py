@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from neural_hpo.dsl.space import Param, SearchSpace, materialize
+from neural_hpo.dsl.space.materialize import materialize
+from neural_hpo.dsl.space.model import Param, SearchSpace
 from neural_hpo.engine.config import LoadedNetwork
 from neural_hpo.engine.torch_builder import build_model
 
 from .params import space_values
+from .ray_space import ray_sampler
 
 #: training keys a trial may change between epochs
 MUTABLE_TRAINING = ("training.batch_size",)
@@ -31,7 +33,7 @@ def mutations(loaded: LoadedNetwork) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in mutable_params(loaded):
         grid = p.grid()
-        out[p.name] = grid if grid is not None and len(grid) <= NEIGHBOUR_LIMIT else p.ray()
+        out[p.name] = grid if grid is not None and len(grid) <= NEIGHBOUR_LIMIT else ray_sampler(p)
     return out
 
 

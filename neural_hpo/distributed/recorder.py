@@ -24,8 +24,9 @@ import optuna
 from optuna.trial import TrialState
 from ray.tune import Callback
 
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 from neural_hpo.engine.objective import RECORDED_METRICS, failure_reason, loaded_network
+from neural_hpo.engine.optuna_space import distribution
 from neural_hpo.engine.study import open_storage
 
 from .params import space_values
@@ -123,7 +124,7 @@ class OptunaRecorder(Callback):
             state=state,
             value=value,
             params=params,
-            distributions={p.name: p.distribution() for p in space if p.name in params},
+            distributions={p.name: distribution(p) for p in space if p.name in params},
             user_attrs=attrs,
             intermediate_values=curve,
         )

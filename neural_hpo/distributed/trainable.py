@@ -19,7 +19,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.engine.datasets import DatasetSource
 from neural_hpo.engine.objective import loaded_network, placement, train_network
 from neural_hpo.engine.training import TrainingState

@@ -15,12 +15,14 @@ from .arguments import layer_bindings_cached
 from .catalog import TRAINING_KEYS
 from .checks.budget import check_space
 from .checks.memory import check_memory
-from .checks.network import check_network, resolve_sampler
+from .checks.network import check_network
 from .checks.shapes import check_shapes
 from .diagnostics import Diagnostic, Severity, sort_key
 from .model import File, Literal, Network, Span
 from .parser import parse
-from .space import SearchSpace, build_search_space
+from .space.build import build_search_space
+from .space.model import SearchSpace
+from .training import resolve_sampler
 
 
 @dataclass

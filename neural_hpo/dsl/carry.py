@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .model import Call, DictValue, Ident, ListValue, Literal, Network, TupleValue, Value
-from .space import Choice, SearchSpace, encode_choice, materialize, tunable_places
+from .space.build import tunable_places
+from .space.materialize import materialize
+from .space.model import Choice, SearchSpace, encode_choice
 
 #: fields of the syntax tree that say where or how a thing was written, not what it is
 _SPELLING = {"has_parens", "keyword", "legacy", "origin"}

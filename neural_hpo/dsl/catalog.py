@@ -1,8 +1,25 @@
-"""The one catalog of layers, optimizers, activations, losses and settings.
+"""The one catalog of layers, optimizers, activations, losses, metrics and settings.
 
 It drives validation (checks), completion and hover docs (the language server) and the torch
-builder: adding a layer here is how the whole product learns it. Pure data, no imports of torch.
-Shapes are channels-last, as written in ``input: (28, 28, 1)``.
+builder. Pure data, no imports of torch. Shapes are channels-last, as written in
+``input: (28, 28, 1)``.
+
+A name added here is learnt everywhere once these tables, which cannot be derived from it, have
+it too (``tests/test_dsl_catalog.py`` fails until they name exactly the catalog's names):
+
+- a layer (``LAYERS``): its output-shape rule in ``dsl/checks/shapes.py`` (``SHAPE_RULES``), its
+  torch module in ``engine/torch_builder.py`` (``LAYER_BUILDERS``) and its name in the TextMate
+  grammar's ``layers`` regex (``grammars/neural.tmLanguage.json``, which the VS Code extension
+  ships), plus its section in ``docs/dsl.md`` (``tests/test_docs.py``);
+- an activation (``ACTIVATIONS``): ``ACTIVATION_MODULES`` in ``engine/torch_builder.py`` and the
+  grammar's ``activation`` regex;
+- a loss (``LOSSES``): ``LOSS_MODULES`` in ``engine/losses.py``;
+- an optimizer (``OPTIMIZERS``): ``OPTIMIZER_CLASSES`` in ``engine/training.py``;
+- a sampler (``SAMPLERS``): ``SAMPLER_FACTORIES`` in ``engine/samplers.py``
+  (``tests/test_engine_sampling.py``);
+- a metric (``METRIC_SPECS``): what ``engine/training.py`` measures; every other metric list
+  (``METRICS``, ``METRIC_DIRECTIONS``, ``METRIC_ALIASES``, the engine's ``RECORDED_METRICS``, the
+  editor's completion and hover) derives from the table.
 """
 
 from __future__ import annotations
@@ -212,50 +229,67 @@ LOSSES: dict[str, str] = {
     "smooth_l1": "Huber loss with delta 1 (regression)",
 }
 
-#: metrics a trial records; also what ``metrics: [...]`` may list
-METRICS: dict[str, str] = {
-    "accuracy": "fraction of validation samples classified right",
-    "loss": "validation loss",
-    "precision": "macro-averaged precision on the validation set",
-    "recall": "macro-averaged recall on the validation set",
-    "f1": "macro-averaged F1 score on the validation set",
-    "mae": "mean absolute error on the validation set (class labels: one-hot against probabilities)",
-    "mse": "mean squared error on the validation set (class labels: one-hot against probabilities)",
-    "top_k_categorical_accuracy": "fraction of validation samples whose class is among the 5 highest scores",
-    "auc": "macro one-vs-rest ROC-AUC on the validation set",
-    "latency_ms": "inference time per sample in milliseconds",
-    "params": "number of trainable parameters",
-    "size_mb": "size of the parameters in MiB",
-}
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric a trial records: the direction in which it improves and its other names."""
+
+    name: str
+    doc: str
+    direction: str  # 'maximize' | 'minimize'
+    aliases: tuple[str, ...] = ()
+
 
 #: the k of top_k_categorical_accuracy (Keras' default)
 TOP_K = 5
 
-#: other names of metrics (a loss name used as a metric is the validation loss: ``metric_for``)
-METRIC_ALIASES: dict[str, str] = {
-    "top_k_accuracy": "top_k_categorical_accuracy",
-    "top_5_accuracy": "top_k_categorical_accuracy",
-    "roc_auc": "auc",
-    "mean_absolute_error": "mae",
-    "mean_squared_error": "mse",
-    "acc": "accuracy",
+#: the metrics a trial records (``engine/training.py`` measures each), what ``metrics: [...]``,
+#: ``objectives``, ``constraints`` and ``--metric`` may name; every metric list derives from it
+METRIC_SPECS: dict[str, MetricSpec] = {
+    m.name: m
+    for m in (
+        MetricSpec(
+            "accuracy", "fraction of validation samples classified right", "maximize", ("acc",)
+        ),
+        MetricSpec("loss", "validation loss", "minimize"),
+        MetricSpec("precision", "macro-averaged precision on the validation set", "maximize"),
+        MetricSpec("recall", "macro-averaged recall on the validation set", "maximize"),
+        MetricSpec("f1", "macro-averaged F1 score on the validation set", "maximize"),
+        MetricSpec(
+            "mae",
+            "mean absolute error on the validation set (class labels: one-hot against probabilities)",
+            "minimize",
+            ("mean_absolute_error",),
+        ),
+        MetricSpec(
+            "mse",
+            "mean squared error on the validation set (class labels: one-hot against probabilities)",
+            "minimize",
+            ("mean_squared_error",),
+        ),
+        MetricSpec(
+            "top_k_categorical_accuracy",
+            f"fraction of validation samples whose class is among the {TOP_K} highest scores",
+            "maximize",
+            ("top_k_accuracy", "top_5_accuracy"),
+        ),
+        MetricSpec(
+            "auc", "macro one-vs-rest ROC-AUC on the validation set", "maximize", ("roc_auc",)
+        ),
+        MetricSpec("latency_ms", "inference time per sample in milliseconds", "minimize"),
+        MetricSpec("params", "number of trainable parameters", "minimize"),
+        MetricSpec("size_mb", "size of the parameters in MiB", "minimize"),
+    )
 }
 
+#: ``{metric: doc}``, for completion, hover and messages
+METRICS: dict[str, str] = {m.name: m.doc for m in METRIC_SPECS.values()}
+
+#: other names of metrics (a loss name used as a metric is the validation loss: ``metric_for``)
+METRIC_ALIASES: dict[str, str] = {a: m.name for m in METRIC_SPECS.values() for a in m.aliases}
+
 #: the direction in which each recorded metric improves
-METRIC_DIRECTIONS: dict[str, str] = {
-    "loss": "minimize",
-    "accuracy": "maximize",
-    "precision": "maximize",
-    "recall": "maximize",
-    "f1": "maximize",
-    "mae": "minimize",
-    "mse": "minimize",
-    "top_k_categorical_accuracy": "maximize",
-    "auc": "maximize",
-    "latency_ms": "minimize",
-    "params": "minimize",
-    "size_mb": "minimize",
-}
+METRIC_DIRECTIONS: dict[str, str] = {m.name: m.direction for m in METRIC_SPECS.values()}
 
 
 def metric_for(name: str, losses: tuple[str, ...] = ()) -> str | None:

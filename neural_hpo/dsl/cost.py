@@ -21,7 +21,8 @@ from .catalog import LAYERS
 from .checks.shapes import Shape, input_shape, propagate
 from .intervals import Interval, interval, intervals_nd, options
 from .model import Layer, Network
-from .space import SearchSpace, materialize
+from .space.materialize import materialize
+from .space.model import SearchSpace
 
 Bounds = tuple[float, float]
 #: float32 parameters and buffers

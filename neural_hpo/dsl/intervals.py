@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import HpoSpec, Ident, Literal, TupleValue, Value
-from .space import SearchSpace
+from .space.model import SearchSpace
 
 Witness = tuple[tuple[str, Any], ...]
 

@@ -29,7 +29,7 @@ from optuna.samplers import BaseSampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 GP_TRIALS = 50
 #: random draws tried in place of a proposal that repeats a trial of the study

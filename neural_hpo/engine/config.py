@@ -14,7 +14,7 @@ from typing import NamedTuple
 from neural_hpo.dsl.analysis import analyze, format_diagnostic
 from neural_hpo.dsl.diagnostics import Diagnostic
 from neural_hpo.dsl.model import Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 
 class DSLError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from neural_hpo.dsl.cost import extreme_corners
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 from neural_hpo.labels import duration
 
 from .config import load_network

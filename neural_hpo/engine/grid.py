@@ -15,7 +15,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
-from neural_hpo.dsl.space import round_to_grid
+from neural_hpo.dsl.space.model import round_to_grid
 
 
 def on_grid(value: Any, distribution: BaseDistribution) -> Any:

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 #: canonical loss -> (criterion factory, activation it folds in when it ends the network)
-_LOSSES: dict[str, tuple[type[nn.Module], str | None]] = {
+LOSS_MODULES: dict[str, tuple[type[nn.Module], str | None]] = {
     "cross_entropy": (nn.CrossEntropyLoss, "softmax"),
     "nll": (nn.NLLLoss, None),
     "binary_cross_entropy": (nn.BCEWithLogitsLoss, "sigmoid"),
@@ -69,9 +69,9 @@ class LossHead:
 
 def make_loss(name: str, last_activation: str | None) -> LossHead:
     """The loss ``name`` for a network whose last layer ends in ``last_activation``."""
-    if name not in _LOSSES:
+    if name not in LOSS_MODULES:
         raise ValueError(f"the torch builder has no loss {name!r}")
-    factory, folds = _LOSSES[name]
+    factory, folds = LOSS_MODULES[name]
     folded = folds is not None and last_activation == folds
     if name == "binary_cross_entropy" and not folded:
         return LossHead(name, nn.BCELoss(), False)

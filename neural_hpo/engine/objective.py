@@ -2,7 +2,7 @@
 
 ``objective(trial, config, dataset_name, backend, device)`` is the seed's public objective;
 other engineers (multi-objective, Ray) call it too. Metrics are recorded as trial user attributes
-named as in ``neural_hpo.dsl.catalog.METRIC_DIRECTIONS``.
+named as in ``neural_hpo.dsl.catalog.METRIC_SPECS``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ from typing import Any
 import optuna
 import torch
 
+from neural_hpo.dsl.catalog import METRIC_SPECS
 from neural_hpo.dsl.constraints import Constraint
 from neural_hpo.dsl.model import HpoSpec, Network
-from neural_hpo.dsl.space import materialize
+from neural_hpo.dsl.space.materialize import materialize
 
 from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
 from .devices import device_label, resolve_device
 from .events import RUN_ATTR
 from .memory import allocator_message, is_out_of_memory
+from .optuna_space import suggest_space
 from .precision import effective_precision
 from .torch_builder import build_model
 from .training import TrainingState, TrialDiverged, train, warm_up_torch
@@ -32,21 +34,9 @@ from .values import input_shape, optimizer_config, training_options, training_va
 
 #: backend names that mean PyTorch, the one backend that trains here
 BACKENDS = ("pytorch", "torch")
-RECORDED_METRICS = (
-    "loss",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "mae",
-    "mse",
-    "top_k_categorical_accuracy",
-    "auc",
-    "latency_ms",
-    "params",
-    "size_mb",
-    "stopped_epoch",  # with early stopping: the epoch training stopped after
-)
+#: what a trial records as user attributes: every catalog metric, and ``stopped_epoch`` with
+#: early stopping (the epoch training stopped after)
+RECORDED_METRICS = (*METRIC_SPECS, "stopped_epoch")
 
 
 def check_backend(backend: str) -> None:
@@ -77,7 +67,7 @@ def suggest(
     was chosen, so the study records exactly the active parameters. ``config`` is DSL text, a
     ``.neural`` path or a loaded network (parsed once per process and cached). The way to sample
     the DSL's space in an objective of your own (``objective_fn=``, or ``study.optimize``)."""
-    return loaded_network(config, network).space.suggest(trial)
+    return suggest_space(loaded_network(config, network).space, trial)
 
 
 def objective(

@@ -19,10 +19,11 @@ from optuna.trial import FrozenTrial, TrialState
 
 from neural_hpo.dsl.carry import carry
 from neural_hpo.dsl.model import Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 from neural_hpo.storage import LINEAGE_ATTR, PARENT_ATTR, REUSED_FROM
 
 from .config import LoadedNetwork, load_network
+from .optuna_space import distribution
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -104,7 +105,7 @@ def _copy(t: FrozenTrial, params: dict, space: SearchSpace, key: str) -> FrozenT
         state=t.state,
         values=t.values if t.state == TrialState.COMPLETE else None,
         params=params,
-        distributions={name: space.param(name).distribution() for name in params},
+        distributions={name: distribution(space.param(name)) for name in params},
         user_attrs=dict(t.user_attrs),
         system_attrs={**t.system_attrs, REUSED_FROM: key},
         intermediate_values=dict(t.intermediate_values),

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import optuna
 
-from neural_hpo.dsl.catalog import SAMPLERS
-from neural_hpo.dsl.checks.network import resolve_sampler
 from neural_hpo.dsl.model import Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
+from neural_hpo.dsl.training import resolve_sampler
 
 from .auto_sampler import AutoSampler
 from .auto_sampler import rule as auto_rule
@@ -24,6 +24,35 @@ DEFAULT_PRUNER = "halving"
 DEFAULT_SAMPLER = "auto"
 
 
+def _qmc(seed: int | None) -> optuna.samplers.BaseSampler:
+    with warnings.catch_warnings():  # chosen by name; Optuna still labels it experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False)
+
+
+#: ``(space, the run's seed, this worker's seed) -> sampler``
+SamplerFactory = Callable[[SearchSpace, int | None, int | None], optuna.samplers.BaseSampler]
+
+#: every sampler the engine builds, by the catalog's name (``neural_hpo.dsl.catalog.SAMPLERS``,
+#: which documents them; tests/test_engine_sampling.py keeps the two in step)
+SAMPLER_FACTORIES: dict[str, SamplerFactory] = {
+    "auto": lambda space, base, seed: AutoSampler(space, base, seed),
+    "tpe": lambda space, base, seed: optuna.samplers.TPESampler(seed=seed),
+    "cmaes": lambda space, base, seed: optuna.samplers.CmaEsSampler(
+        seed=seed, warn_independent_sampling=False
+    ),
+    "random": lambda space, base, seed: optuna.samplers.RandomSampler(seed=seed),
+    "gp": lambda space, base, seed: optuna.samplers.GPSampler(seed=seed),
+    "qmc": lambda space, base, seed: _qmc(seed),
+    "grid": lambda space, base, seed: optuna.samplers.GridSampler(grid_of(space), seed=seed),
+    "nsgaii": lambda space, base, seed: optuna.samplers.NSGAIISampler(seed=seed),
+}
+
+
+def _unknown_sampler(name: str) -> str:
+    return f"unknown sampler {name!r}: use one of {', '.join(SAMPLER_FACTORIES)}"
+
+
 def named_sampler(requested: str | None, network: Network) -> str | None:
     """The sampler the call or the DSL names (``sampler`` or ``search_method``), if any."""
     return (requested or resolve_sampler(network) or "").lower() or None
@@ -32,8 +61,8 @@ def named_sampler(requested: str | None, network: Network) -> str | None:
 def sampler_name(requested: str | None, network: Network) -> str:
     """The sampler to use: ``requested``, the DSL's ``sampler`` or ``search_method``, or auto."""
     name = named_sampler(requested, network) or DEFAULT_SAMPLER
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown sampler {name!r}: use one of {', '.join(SAMPLERS)}")
+    if name not in SAMPLER_FACTORIES:
+        raise ValueError(_unknown_sampler(name))
     return name
 
 
@@ -47,8 +76,8 @@ class SearchPlan:
     pruner: str = "none"
 
     def __post_init__(self) -> None:
-        if self.sampler not in SAMPLERS:
-            raise ValueError(f"unknown sampler {self.sampler!r}: use one of {', '.join(SAMPLERS)}")
+        if self.sampler not in SAMPLER_FACTORIES:
+            raise ValueError(_unknown_sampler(self.sampler))
         if self.sampler == "nsgaii" and self.n_objectives < 2:
             raise ValueError(
                 "sampler 'nsgaii' is for several objectives: pass objectives=[...] with two or "
@@ -69,24 +98,10 @@ class SearchPlan:
         return OnGrid(self._named_sampler(space, seed))
 
     def _named_sampler(self, space: SearchSpace, seed: int | None) -> optuna.samplers.BaseSampler:
-        s = optuna.samplers
-        if self.sampler == "auto":
-            return AutoSampler(space, self.seed, seed)
-        if self.sampler == "tpe":
-            return s.TPESampler(seed=seed)
-        if self.sampler == "cmaes":
-            return s.CmaEsSampler(seed=seed, warn_independent_sampling=False)
-        if self.sampler == "random":
-            return s.RandomSampler(seed=seed)
-        if self.sampler == "gp":
-            return s.GPSampler(seed=seed)
-        if self.sampler == "qmc":
-            with warnings.catch_warnings():  # chosen by name; Optuna still labels it experimental
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return s.QMCSampler(seed=seed, warn_independent_sampling=False)
-        if self.sampler == "nsgaii":
-            return s.NSGAIISampler(seed=seed)
-        return s.GridSampler(grid_of(space), seed=seed)
+        factory = SAMPLER_FACTORIES.get(self.sampler)
+        if factory is None:  # __post_init__ refuses it; a guard against a table edited alone
+            raise ValueError(_unknown_sampler(self.sampler))
+        return factory(space, self.seed, seed)
 
     def make_pruner(self) -> optuna.pruners.BasePruner:
         """Median (after 5 complete trials, from the first epoch on), Hyperband, successive
@@ -112,7 +127,7 @@ def keep_study_sampler(
         if plan.sampler == "auto":
             study.set_user_attr("sampler_rule", auto_rule(space))
         return plan
-    if named is None and stored != plan.sampler and stored in SAMPLERS:
+    if named is None and stored != plan.sampler and stored in SAMPLER_FACTORIES:
         return replace(plan, sampler=stored)
     return plan
 

@@ -28,6 +28,7 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
 from neural_hpo.storage import (
     IN_MEMORY,
     LINEAGE_ATTR,
@@ -37,7 +38,6 @@ from neural_hpo.storage import (
     resolve_storage,
     sqlite_path,
 )
-from neural_hpo.trials import METRIC_DIRECTIONS
 
 from .config import LoadedNetwork
 from .reuse import Reuse, find_parent, reuse_parent

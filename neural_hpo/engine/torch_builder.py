@@ -30,7 +30,7 @@ from neural_hpo.dsl.checks.shapes import ShapeError, layer_output
 from neural_hpo.dsl.diagnostics import Diagnostic
 from neural_hpo.dsl.intervals import Interval
 from neural_hpo.dsl.model import Layer, Network
-from neural_hpo.dsl.space import SearchSpace
+from neural_hpo.dsl.space.model import SearchSpace
 
 from .losses import LossHead, make_loss
 from .memory import is_out_of_memory
@@ -39,7 +39,7 @@ from .values import input_shape, layer_args, loss_name, repeat_count
 Shape = tuple[int | None, ...]
 
 #: catalog activation name -> torch module factory
-_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
     "elu": nn.ELU,
@@ -62,7 +62,7 @@ def activation_module(name: str) -> nn.Module:
     """The torch module of a catalog activation."""
     if name.lower() not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}")
-    return _ACTIVATIONS[name.lower()]()
+    return ACTIVATION_MODULES[name.lower()]()
 
 
 # ---- helper modules ------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def _residual(layer: Layer, shape: Shape) -> nn.Module:
 
 
 #: catalog layer name -> builder(layer, args, input shape) -> module (None: activation only)
-_BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]] = {
+LAYER_BUILDERS: dict[str, Callable[[Layer, dict[str, Any], Shape], nn.Module | None]] = {
     "Dense": lambda _, a, s: _dense(a, s),
     "Output": lambda _, a, s: _dense(a, s),
     "Conv1D": lambda _, a, s: _conv(1, a, s),
@@ -431,7 +431,7 @@ def build_layers(
     shapes: list[tuple[nn.Module, Shape]] = []
     last_activation: str | None = None
     for layer in layers:
-        builder = _BUILDERS.get(layer.name)
+        builder = LAYER_BUILDERS.get(layer.name)
         if builder is None:
             raise ValueError(f"the torch builder has no layer {layer.name!r}")
         args = layer_args(layer)

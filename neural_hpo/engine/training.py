@@ -28,7 +28,8 @@ from .values import TrainingOptions
 #: catalog optimizer argument -> torch keyword, where they differ (betas are built separately)
 _TORCH_KWARGS = {"learning_rate": "lr", "epsilon": "eps", "rho": "alpha"}
 
-_OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+#: catalog optimizer name -> torch optimizer class
+OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
@@ -58,7 +59,7 @@ def make_optimizer(name: str, args: dict[str, Any], params: Any) -> torch.optim.
     kwargs = {_TORCH_KWARGS.get(k, k): v for k, v in args.items() if k not in ("beta_1", "beta_2")}
     if "beta_1" in args:
         kwargs["betas"] = (args["beta_1"], args["beta_2"])
-    return _OPTIMIZERS[name](params, **kwargs)
+    return OPTIMIZER_CLASSES[name](params, **kwargs)
 
 
 def warm_up_torch() -> None:

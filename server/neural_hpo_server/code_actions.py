@@ -143,9 +143,9 @@ def register(ls: NeuralServer) -> None:
             return doc.text[doc.index.offset(rng.start) : doc.index.offset(rng.end)]
 
         out = did_you_mean(ls, doc.uri, text_of_range, params.context.diagnostics)
-        snap = await ls.analyzer.current(doc.uri, doc.version)
-        if snap is None or snap.text != doc.text:
+        snap = await ls.snapshot(params, exact=True)
+        if snap is None:
             return out
-        out += study_actions(ls, doc.uri, snap, doc.index.offset(params.range.start))
+        out += study_actions(ls, doc.uri, snap, snap.index.offset(params.range.start))
         out += convert_legacy(ls, doc.uri, snap)
         return out

@@ -109,14 +109,11 @@ def register(ls: NeuralServer) -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     async def code_lens(ls: NeuralServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None:
-            return []
-        snap = await ls.analyzer.current(doc.uri, doc.version)
-        if snap is None or snap.text != doc.text:
+        snap = await ls.snapshot(params, exact=True)
+        if snap is None:
             return []
         engine = None
         if ls.trusted:
             loop = asyncio.get_running_loop()
             engine = await loop.run_in_executor(None, engine_check.problem, ls.settings.python)
-        return lenses(ls, doc.uri, snap, engine)
+        return lenses(ls, snap.uri, snap, engine)

@@ -1,9 +1,9 @@
-"""The options of ``neural-hpo run``, read from the CLI's own argparse parser.
+"""The options of ``neural-hpo run``, read from the option table the CLI's parser is built from.
 
-The server validates run options against the parser (flag, type, choices) and only passes flags
+The server validates run options against it (flag, type, choices) and only passes flags
 the installed engine has, so it cannot drift from the CLI: Ray runs, for one, are offered once
 ``neural-hpo run`` has a ``--ray`` flag. The server and the engine ship in one package, so the
-parser read here is that of the ``neural.python`` child unless that setting names another
+table read here is that of the ``neural.python`` child unless that setting names another
 installation.
 """
 
@@ -15,18 +15,19 @@ from typing import Any
 
 
 @functools.cache
-def run_parser() -> argparse.ArgumentParser:
-    """The parser of the ``run`` subcommand."""
-    from neural_hpo.cli import run
+def run_options() -> dict[str, argparse.Action]:
+    """The actions of ``neural-hpo run``'s options by flag, made by argparse from the option
+    table the CLI builds its parser from (argparse keeps a parser's own actions private)."""
+    from neural_hpo.cli.run import OPTIONS, RAY_OPTIONS
 
-    sub = argparse.ArgumentParser().add_subparsers()
-    run.register(sub)
-    return sub.choices["run"]
+    parser = argparse.ArgumentParser(add_help=False)
+    actions = [parser.add_argument(*flags, **kwargs) for flags, kwargs in OPTIONS + RAY_OPTIONS]
+    return {flag: action for action in actions for flag in action.option_strings}
 
 
 def option(name: str) -> argparse.Action | None:
     """The action of option ``name`` (``allow_space_change`` is ``--allow-space-change``)."""
-    return run_parser()._option_string_actions.get(flag_of(name))
+    return run_options().get(flag_of(name))
 
 
 def flag_of(name: str) -> str:

@@ -53,8 +53,5 @@ def register(ls: NeuralServer) -> None:
     async def folding_range(
         ls: NeuralServer, params: lsp.FoldingRangeParams
     ) -> list[lsp.FoldingRange]:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None:
-            return []
-        snap = await ls.analyzer.current(doc.uri, doc.version)
+        snap = await ls.snapshot(params)
         return folding_ranges(snap) if snap is not None else []

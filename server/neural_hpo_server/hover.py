@@ -15,6 +15,8 @@ from neural_hpo.dsl.catalog import (
     LAYERS,
     LOSS_ALIASES,
     LOSSES,
+    METRIC_ALIASES,
+    METRIC_SPECS,
     OPTIMIZERS,
     SETTINGS,
     TRAINING_KEYS,
@@ -32,7 +34,7 @@ from .studies import StudyInfo
 from .values import show
 
 if TYPE_CHECKING:
-    from neural_hpo.dsl.space import Param
+    from neural_hpo.dsl.space.model import Param
 
     from .analyzer import Snapshot
     from .server import NeuralServer
@@ -66,7 +68,7 @@ def arg_doc(name: str, spec: ArgSpec) -> str:
 
 
 def name_doc(word: str) -> str | None:
-    """Docs of a bare name: a layer, activation, optimizer, loss or setting."""
+    """Docs of a bare name: a layer, activation, optimizer, loss, setting or metric."""
     low = word.lower()
     if word in LAYERS:
         return layer_doc(word)
@@ -84,6 +86,9 @@ def name_doc(word: str) -> str | None:
         return f"**loss {canonical}**: {LOSSES[canonical]}"
     if word in SETTINGS:
         return f"**{word}**: {SETTINGS[word]}"
+    metric = METRIC_SPECS.get(METRIC_ALIASES.get(low, low))
+    if metric is not None:
+        return f"**metric {metric.name}** (to {metric.direction}): {metric.doc}"
     return None
 
 

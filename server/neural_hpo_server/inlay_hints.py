@@ -36,11 +36,8 @@ def hints(ls: NeuralServer, snap, lo: int, hi: int) -> list[lsp.InlayHint]:
 def register(ls: NeuralServer) -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
     async def inlay_hint(ls: NeuralServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None:
+        snap = await ls.snapshot(params, exact=True)
+        if snap is None:
             return []
-        snap = await ls.analyzer.current(doc.uri, doc.version)
-        if snap is None or snap.text != doc.text:
-            return []
-        lo, hi = doc.index.offset(params.range.start), doc.index.offset(params.range.end)
+        lo, hi = snap.index.offset(params.range.start), snap.index.offset(params.range.end)
         return hints(ls, snap, lo, hi)

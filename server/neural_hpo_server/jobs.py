@@ -22,14 +22,17 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from neural_hpo.labels import duration
+from neural_hpo.storage import sqlite_path
 
 from .engine_cli import default, flag_of
-from .progress import Progress
-from .studies import sqlite_file
 from .values import show
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .progress import Progress
     from .server import NeuralServer
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +127,23 @@ def apply_event(job: Job, event: dict[str, Any]) -> bool:
 
 
 class JobManager:
-    """Running and finished jobs; one running job per (document, network)."""
+    """Running and finished jobs; one running job per (document, network).
 
-    def __init__(self, ls: NeuralServer) -> None:
-        self.ls = ls
+    ``settings`` and ``root`` give the interpreter, Ray address and working folder of the next
+    child; ``progress(token)`` makes a progress bar; ``trial_ended`` is told when a trial or a
+    run ends (the study poll then reads the storage at once)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Settings],
+        root: Callable[[], Path],
+        tell: Callable[[str, lsp.MessageType], None],
+        progress: Callable[[str], Progress],
+        trial_ended: Callable[[], None],
+    ) -> None:
+        self._settings, self._root, self._tell = settings, root, tell
+        self._progress, self._trial_ended = progress, trial_ended
         self.jobs: dict[str, Job] = {}
         self.listeners: list[Callable[[Job], None]] = []
         self._count = 0
@@ -151,18 +167,18 @@ class JobManager:
         return job
 
     async def _run(self, job: Job, storage: str) -> None:
-        ls, req = self.ls, job.request
-        progress = Progress(ls, f"neural-hpo/{job.id}")
-        argv = command_line(ls.settings.python, req, storage, ls.settings.rayAddress)
+        req, settings = job.request, self._settings()
+        progress = self._progress(f"neural-hpo/{job.id}")
+        argv = command_line(settings.python, req, storage, settings.rayAddress)
         log.info("starting %s", argv)
         await progress.begin(f"HPO {req.network}", "starting")
-        db = sqlite_file(storage)
+        db = sqlite_path(storage)
         try:
             if db is not None:  # the engine creates its default storage's folder, not a given one
                 db.parent.mkdir(parents=True, exist_ok=True)
             job.process = await asyncio.create_subprocess_exec(
                 *argv,
-                cwd=str(ls.root()),
+                cwd=str(self._root()),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -171,7 +187,7 @@ class JobManager:
         except OSError as exc:
             job.state = "failed"
             progress.end(f"could not start: {exc}")
-            ls.tell(f"neural-hpo: could not start {argv[0]}: {exc}", lsp.MessageType.Error)
+            self._tell(f"neural-hpo: could not start {argv[0]}: {exc}", lsp.MessageType.Error)
             self._changed(job)
             return
         job.state = "running"
@@ -180,11 +196,11 @@ class JobManager:
         async for line in job.process.stdout:
             event = parse_event(line)
             if event is not None and event["event"] == "trials_reused":
-                ls.tell(f"neural-hpo: {event['message']}", lsp.MessageType.Info)
+                self._tell(f"neural-hpo: {event['message']}", lsp.MessageType.Info)
             if event is not None and apply_event(job, event):
                 pct = min(100, round(100 * job.done / job.total)) if job.total else None
                 progress.report(job.status(), pct)
-                ls.studies.wake()
+                self._trial_ended()
                 self._changed(job)
         code = await job.process.wait()
         await stderr
@@ -205,11 +221,11 @@ class JobManager:
             job.state = "failed"
             tail = "\n".join(list(job.stderr)[-5:])
             progress.end(f"failed (exit code {code})")
-            self.ls.tell(
+            self._tell(
                 f"neural-hpo run of {job.request.network} failed (exit code {code}):\n{tail}",
                 lsp.MessageType.Error,
             )
-        self.ls.studies.wake()
+        self._trial_ended()
         self._changed(job)
 
     async def cancel(self, job: Job) -> None:
@@ -263,9 +279,6 @@ def parse_event(line: bytes) -> dict[str, Any] | None:
 
 
 def register(ls: NeuralServer) -> None:
-    ls.jobs = JobManager(ls)
-    ls.on_shutdown.append(ls.jobs.stop_all)
-
     @ls.feature(lsp.WINDOW_WORK_DONE_PROGRESS_CANCEL)
     async def progress_cancel(ls: NeuralServer, params: lsp.WorkDoneProgressCancelParams) -> None:
         job = ls.jobs.jobs.get(str(params.token).removeprefix("neural-hpo/"))

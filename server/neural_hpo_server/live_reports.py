@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .jobs import Job
     from .server import NeuralServer
+    from .studies import StudyStore
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +67,11 @@ def finished_rows(url: str, study_name: str, seen: set[int]) -> list[dict[str, A
 
 
 class LiveReports:
-    """The watched reports, fed from the study poll and the job listener."""
+    """The watched reports, fed from the study poll and the job listener; ``notify(method,
+    params)`` sends a notification to the client."""
 
-    def __init__(self, ls: NeuralServer) -> None:
-        self.ls = ls
+    def __init__(self, studies: StudyStore, notify: Callable[[str, Any], None]) -> None:
+        self._studies, self._notify = studies, notify
         self.watches: dict[tuple[str, str], Watch] = {}
         self._lock = asyncio.Lock()  # one refresh at a time: no trial sent twice
         self._tasks: set[asyncio.Task] = set()
@@ -81,10 +85,10 @@ class LiveReports:
 
     async def watch(self, uri: str, network: str, study: str) -> None:
         """Called before the report is written: trials finishing meanwhile are sent after."""
-        seen = await self.ls.studies.in_worker(finished_numbers, self.ls.studies.url, study)
+        seen = await self._studies.in_worker(finished_numbers, self._studies.url, study)
         self.watches[(uri, network)] = Watch(uri, network, study, seen)
 
-    def job_changed(self, job: Any) -> None:
+    def job_changed(self, job: Job) -> None:
         """A job's state changed: when it ended, its network's report gets the final notice."""
         w = self.watches.get((job.request.uri, job.request.network))
         if w is not None and job.state in ENDED:
@@ -98,7 +102,7 @@ class LiveReports:
                 await self._refresh(key, w)
 
     async def _refresh(self, key: tuple[str, str], w: Watch) -> None:
-        info = self.ls.studies.get(w.network)
+        info = self._studies.get(w.network)
         replaced = info is not None and info.study != w.study
         final = replaced or w.final
         rows = [] if replaced else await self._new_rows(w)
@@ -110,9 +114,7 @@ class LiveReports:
 
     async def _new_rows(self, w: Watch) -> list[dict[str, Any]]:
         try:
-            rows = await self.ls.studies.in_worker(
-                finished_rows, self.ls.studies.url, w.study, w.seen
-            )
+            rows = await self._studies.in_worker(finished_rows, self._studies.url, w.study, w.seen)
         except KeyError:  # the study was deleted
             return []
         w.seen |= {r["number"] for r in rows}
@@ -120,15 +122,14 @@ class LiveReports:
 
     def _send(self, w: Watch, rows: list[dict[str, Any]], final: bool) -> None:
         params = {"uri": w.uri, "network": w.network, "study": w.study}
-        self.ls.protocol.notify(TRIALS_NOTIFICATION, {**params, "trials": rows, "final": final})
+        self._notify(TRIALS_NOTIFICATION, {**params, "trials": rows, "final": final})
 
     def closed(self, uri: str, network: str) -> None:
         self.watches.pop((uri, network), None)
 
 
 def register(ls: NeuralServer) -> None:
-    ls.live_reports = live = LiveReports(ls)
-
+    live = ls.live_reports
     ls.studies.listeners.append(live.wake)
     ls.jobs.listeners.append(live.job_changed)
 

@@ -28,7 +28,7 @@ from neural_hpo.dsl.model import (
 )
 
 if TYPE_CHECKING:
-    from neural_hpo.dsl.space import Param, SearchSpace
+    from neural_hpo.dsl.space.model import Param, SearchSpace
 
 
 def covers(span: Span | None, offset: int) -> bool:

@@ -48,7 +48,3 @@ class Progress:
             self.active = False
             self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message))
             self.ls.work_done_progress.tokens.pop(self.token, None)
-
-
-def register(ls: NeuralServer) -> None:
-    """Nothing to register: jobs create their own progress."""

@@ -18,6 +18,8 @@ from pygls.uris import from_fs_path
 
 from neural_hpo.storage import STORAGE_DIR, report_file_name
 
+from .arguments import document, request_args
+
 if TYPE_CHECKING:
     from .server import NeuralServer
 
@@ -81,12 +83,7 @@ async def show(ls: NeuralServer, path: Path) -> None:
 def register(ls: NeuralServer) -> None:
     @ls.feature(REPORT_REQUEST)
     async def report(ls: NeuralServer, params: Any) -> dict[str, str]:
-        from .commands import document, named_args
-
-        if hasattr(params, "_asdict"):  # pygls hands a JSON object over as a namedtuple
-            params = params._asdict()
-        args = (params,) if isinstance(params, dict) else tuple(params or ())
-        a = named_args(args, ("uri", "network"))
+        a = request_args(params, ("uri", "network"))
         uri, _ = document(ls, a.get("uri"))
         network = a.get("network")
         info = ls.studies.get(network) if isinstance(network, str) else None

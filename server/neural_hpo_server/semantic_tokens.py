@@ -148,8 +148,5 @@ def register(ls: NeuralServer) -> None:
     async def semantic_tokens(
         ls: NeuralServer, params: lsp.SemanticTokensParams
     ) -> lsp.SemanticTokens:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None:
-            return lsp.SemanticTokens(data=[])
-        snap = await ls.analyzer.current(doc.uri, doc.version)
+        snap = await ls.snapshot(params)
         return lsp.SemanticTokens(data=encode(snap) if snap is not None else [])

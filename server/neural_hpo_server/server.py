@@ -1,7 +1,9 @@
 """The server object: shared state (documents, analyses, settings, studies, jobs) and wiring.
 
-Features live in their own modules, each with ``register(server)``; ``create_server`` calls them
-in order. State that several features read hangs off ``NeuralServer``.
+``NeuralServer`` builds what several features read (the documents, the analyzer, the study
+store, the job manager, the live reports), each given only what it needs; it loads the settings
+and runs the lifecycle. Features live in their own modules, each with ``register(server)``;
+``create_server`` calls them in order.
 """
 
 from __future__ import annotations
@@ -12,26 +14,29 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__
 from .analyzer import Analyzer, Checked, Snapshot
 from .documents import Documents, uri_path
+from .jobs import JobManager
+from .live_reports import LiveReports
+from .progress import Progress
 from .protocol import NeuralProtocol
-from .settings import Settings
+from .settings import Settings, parse_settings
+from .studies import StudyStore, storage_url
 
 log = logging.getLogger(__name__)
 
 #: feature modules, registered in this order
 FEATURES = (
-    "settings",
     "diagnostics",
     "workspace_files",
-    "studies",
     "completion",
     "hover",
     "jobs",
@@ -49,6 +54,13 @@ FEATURES = (
 )
 
 
+class DocumentParams(Protocol):
+    """The params of a request about one document (hover, code lens, folding ranges, ...)."""
+
+    @property
+    def text_document(self) -> lsp.TextDocumentIdentifier: ...
+
+
 class NeuralServer(LanguageServer):
     """pygls' server with the state the features share."""
 
@@ -60,9 +72,15 @@ class NeuralServer(LanguageServer):
         self.diagnostics_listeners: list[Callable[[Checked], None]] = []
         self.analysis_listeners: list[Callable[[Snapshot], None]] = []
         self.analyzer = Analyzer(self._checked, self._analysed, self._analysis_failed)
-        self.studies: Any = None  # studies.StudyStore, set by studies.register
-        self.jobs: Any = None  # jobs.JobManager, set by jobs.register
-        self.live_reports: Any = None  # live_reports.LiveReports, set by live_reports.register
+        self.studies = StudyStore(self._storage_url, self.tell, self._following_runs)
+        self.jobs = JobManager(
+            settings=lambda: self.settings,
+            root=self.root,
+            tell=self.tell,
+            progress=lambda token: Progress(self, token),
+            trial_ended=self.studies.wake,
+        )
+        self.live_reports = LiveReports(self.studies, self.protocol.notify)
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], None]] = []
 
@@ -97,6 +115,19 @@ class NeuralServer(LanguageServer):
         resolved = path.resolve()
         return resolved if any(resolved.is_relative_to(r) for r in self.roots()) else None
 
+    async def snapshot(self, params: DocumentParams, *, exact: bool = False) -> Snapshot | None:
+        """The analysis of the open document that ``params.text_document`` names, of its current
+        version (waited for briefly, else the latest); None when the document is not open or not
+        analysed yet, and with ``exact`` also when the analysis saw another text than the
+        document's now (its positions would not match the client's)."""
+        doc = self.documents.get(params.text_document.uri)
+        if doc is None:
+            return None
+        snap = await self.analyzer.current(doc.uri, doc.version)
+        if snap is None or (exact and snap.text != doc.text):
+            return None
+        return snap
+
     def text_of(self, uri: str) -> str | None:
         """The open document's text, or the file's on disk (None when neither exists)."""
         doc = self.documents.get(uri)
@@ -125,6 +156,31 @@ class NeuralServer(LanguageServer):
         """Show ``message`` to the user (and log it)."""
         log.log(logging.WARNING if kind <= lsp.MessageType.Warning else logging.INFO, message)
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    async def load_settings(self) -> None:
+        """Read the settings from the client and tell the user about invalid ones."""
+        data: Any = self.init_options
+        if self.client_supports("workspace.configuration"):
+            try:
+                result = await self.workspace_configuration_async(
+                    lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="neural")])
+                )
+            except JsonRpcException as exc:  # the client answered with an error
+                log.warning("workspace/configuration failed (%s); using initializationOptions", exc)
+            else:
+                if result and result[0] is not None:
+                    data = result[0]
+        self.settings, problems = parse_settings(data)
+        for p in problems:
+            self.tell(p, lsp.MessageType.Warning)
+
+    def _storage_url(self) -> str:
+        return storage_url(self.settings.storagePath, self.root(), self.trusted)
+
+    def _following_runs(self) -> bool:
+        """Whether something follows runs: a job of this server, or a report on screen (which
+        follows runs started anywhere, the CLI's too)."""
+        return bool(self.jobs.running() or self.live_reports.watches)
 
     # ---- analysis callbacks ------------------------------------------------------------------
 
@@ -157,13 +213,24 @@ def _register_lifecycle(ls: NeuralServer) -> None:
     @ls.feature(lsp.INITIALIZED)
     async def initialized(ls: NeuralServer, params: lsp.InitializedParams) -> None:
         ls.analyzer.warm_up()
+        await ls.load_settings()
         for start in ls.on_ready:
             await start()
+        ls.studies.start()
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: NeuralServer, params: lsp.DidChangeConfigurationParams
+    ) -> None:
+        await ls.load_settings()
+        ls.studies.configure()
 
     @ls.feature(lsp.SHUTDOWN)
     def shutdown(ls: NeuralServer, params: None) -> None:
         for stop in ls.on_shutdown:
             stop()
+        ls.studies.stop()
+        ls.jobs.stop_all()
         ls.analyzer.shutdown()
 
 

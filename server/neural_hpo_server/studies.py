@@ -21,15 +21,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types as lsp
 
 from neural_hpo.dsl.carry import fits
-from neural_hpo.storage import PARENT_ATTR, REUSED_FROM, STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
-
-if TYPE_CHECKING:
-    from .server import NeuralServer
+from neural_hpo.storage import (
+    PARENT_ATTR,
+    REUSED_FROM,
+    STORAGE_DIR,
+    STORAGE_ENV,
+    STORAGE_FILE,
+    sqlite_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +108,9 @@ def storage_url(storage_path: str | None, root: Path, trusted: bool = True) -> s
     return f"sqlite:///{path}"
 
 
-def sqlite_file(url: str) -> Path | None:
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-
-
 def _stamp(url: str) -> tuple[Any, ...]:
     """A cheap fingerprint of the storage: size and mtime of the database (and its WAL)."""
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if path is None:
         return (os.urandom(4),)  # other databases: no cheap stamp, read every time
     out: list[Any] = []
@@ -125,7 +125,7 @@ def _stamp(url: str) -> tuple[Any, ...]:
 
 def read_studies(url: str) -> dict[str, StudyInfo]:
     """The newest study of each network in the storage (runs in the worker thread)."""
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if (path is not None and not path.is_file()) or not optuna_available():
         return {}
     import optuna
@@ -237,10 +237,18 @@ def compute_importance(url: str, info: StudyInfo) -> dict[str, Importance]:
 
 
 class StudyStore:
-    """The studies of the workspace as last read, and the poll that keeps them current."""
+    """The studies of the workspace as last read, and the poll that keeps them current.
 
-    def __init__(self, ls: NeuralServer) -> None:
-        self.ls = ls
+    ``url`` gives the storage URL (settings change it), ``busy`` whether something on screen
+    follows a run (a running job, a shown report): then the poll is frequent."""
+
+    def __init__(
+        self,
+        url: Callable[[], str],
+        tell: Callable[[str, lsp.MessageType], None],
+        busy: Callable[[], bool],
+    ) -> None:
+        self._url, self._tell, self._busy = url, tell, busy
         self.by_network: dict[str, StudyInfo] = {}
         self.listeners: list[Callable[[], None]] = []
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="studies")
@@ -251,7 +259,7 @@ class StudyStore:
 
     @property
     def url(self) -> str:
-        return storage_url(self.ls.settings.storagePath, self.ls.root(), self.ls.trusted)
+        return self._url()
 
     def get(self, network: str) -> StudyInfo | None:
         return self.by_network.get(network)
@@ -283,15 +291,13 @@ class StudyStore:
                 await self.poll()
             except Exception as exc:
                 log.exception("reading the study storage failed")
-                self.ls.tell(
+                self._tell(
                     f"neural-hpo: reading studies from {self.url} failed: {exc!r}",
                     lsp.MessageType.Warning,
                 )
-            busy = (self.ls.jobs is not None and self.ls.jobs.running()) or (
-                self.ls.live_reports is not None and self.ls.live_reports.watches
-            )  # a report on screen follows runs started anywhere, the CLI's too
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_BUSY_S if busy else POLL_IDLE_S)
+                wait = POLL_BUSY_S if self._busy() else POLL_IDLE_S
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
 
     async def poll(self) -> None:
@@ -319,7 +325,7 @@ class StudyStore:
             except Exception as exc:
                 self._failed.add(key)
                 log.exception("importance of study %s failed", info.study)
-                self.ls.tell(
+                self._tell(
                     f"neural-hpo: importance of study {info.study} failed: {exc!r}",
                     lsp.MessageType.Warning,
                 )
@@ -331,13 +337,3 @@ class StudyStore:
     def _changed(self) -> None:
         for listener in self.listeners:
             listener()
-
-
-def register(ls: NeuralServer) -> None:
-    ls.studies = StudyStore(ls)
-
-    async def start() -> None:
-        ls.studies.start()
-
-    ls.on_ready.append(start)
-    ls.on_shutdown.append(ls.studies.stop)

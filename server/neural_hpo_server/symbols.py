@@ -69,8 +69,5 @@ def register(ls: NeuralServer) -> None:
     async def document_symbol(
         ls: NeuralServer, params: lsp.DocumentSymbolParams
     ) -> list[lsp.DocumentSymbol]:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None:
-            return []
-        snap = await ls.analyzer.current(doc.uri, doc.version)
+        snap = await ls.snapshot(params)
         return symbols(snap) if snap is not None else []

@@ -28,7 +28,7 @@ def replacement(spec: HpoSpec, value: Any, source: str) -> str | None:
     """Source text that fixes ``spec`` to ``value``: a categorical option as it was written
     (``relu`` stays a name, ``"relu"`` a string), a number in the parameter's kind."""
     if spec.kind == "categorical":
-        from neural_hpo.dsl.space import encode_choice
+        from neural_hpo.dsl.space.model import encode_choice
 
         for option in spec.choices:
             if isinstance(option, HpoSpec):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Diagnostic
-from ..space import SearchSpace
+from ..space.model import SearchSpace
 
 #: trials per parameter below which a model-based sampler has too little to learn from
 TRIALS_PER_PARAM = 10

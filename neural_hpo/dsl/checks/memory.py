@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..cost import most_params_bound, network_cost
 from ..diagnostics import Diagnostic
 from ..model import Network
-from ..space import SearchSpace
+from ..space.model import SearchSpace
 
 #: parameters from which a model is warned about: float32 weights alone take 4 GB, and training
 #: (gradients, optimizer moments) three to four times that, more than a CPU machine has to spare

@@ -40,7 +40,9 @@ from ..model import (
     TupleValue,
     Value,
 )
-from ..space import SearchSpace, hpo_specs
+from ..space.build import hpo_specs
+from ..space.model import SearchSpace
+from ..training import written_name
 from .values import check_value
 
 #: layers that merge several inputs, which a chain of layers cannot feed
@@ -441,7 +443,7 @@ def _check_block_item(
 
 def _check_sampler(key: str, value: Value) -> list[Diagnostic]:
     choices = list(SEARCH_METHODS) + list(SAMPLERS) if key == "search_method" else list(SAMPLERS)
-    text = value.name if isinstance(value, Ident) else getattr(value, "value", None)
+    text = written_name(value)
     if isinstance(text, str) and text.lower() in choices:
         return []
     shown = f"{text!r}" if isinstance(text, str) else "this value"
@@ -483,17 +485,3 @@ def _check_constraints(value: Value, losses: tuple[str, ...] | None) -> list[Dia
                 )
             )
     return out
-
-
-def resolve_sampler(net: Network) -> str | None:
-    """The sampler the network asks for (``sampler`` or legacy ``search_method``), if any."""
-    for key in ("sampler", "search_method"):
-        item = net.training(key)
-        if item is None:
-            continue
-        v = item.value
-        text = v.name if isinstance(v, Ident) else getattr(v, "value", None)
-        if isinstance(text, str):
-            t = text.lower()
-            return SEARCH_METHODS.get(t, t) if t in SEARCH_METHODS or t in SAMPLERS else None
-    return None

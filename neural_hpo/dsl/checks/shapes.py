@@ -16,7 +16,7 @@ from ..catalog import LAYERS
 from ..diagnostics import Diagnostic
 from ..intervals import Interval, corner_text, interval, intervals_nd, merge, options
 from ..model import Layer, Literal, Network, TupleValue
-from ..space import SearchSpace
+from ..space.model import SearchSpace
 
 Shape = list[Interval | None]
 
@@ -88,7 +88,7 @@ def propagate(
 
 
 def _through(layer: Layer, shape: Shape, space: SearchSpace, out: list[Diagnostic]) -> Shape | None:
-    if _RULES.get(layer.name) is None or layer.name not in LAYERS:
+    if SHAPE_RULES.get(layer.name) is None or layer.name not in LAYERS:
         return None  # unknown layer: reported by the name checks
     counts = _repeat_counts(layer, space)
     if counts is None:
@@ -140,7 +140,7 @@ def layer_output(
     if layer.name in _SIZED_BY_FEATURES and shape and shape[-1] is None:
         raise ShapeError("E410", _free_message(shape, "its last axis sizes its weights"))
     args = {k: a.value for k, a in bind_layer(layer, spec).values.items()}
-    return _RULES[layer.name](layer, args, shape, space, out)
+    return SHAPE_RULES[layer.name](layer, args, shape, space, out)
 
 
 def _free_message(shape: Shape, why: str) -> str:
@@ -434,7 +434,8 @@ def _mismatch_corner(a: Interval | None, b: Interval | None) -> str:
     return corner_text(merge(a.lo_w, b.hi_w) if b.hi != a.lo else merge(a.hi_w, b.lo_w))
 
 
-_RULES: dict[str, Rule] = {
+#: catalog layer name -> its output-shape rule (the catalog's docstring: tables that follow it)
+SHAPE_RULES: dict[str, Rule] = {
     "Dense": _dense,
     "Output": _dense,
     "Conv1D": _window(1, pooled=False),
@@ -462,6 +463,3 @@ _RULES: dict[str, Rule] = {
     "TransformerEncoder": _attention,
     "ResidualConnection": _residual,
 }
-
-#: the layers the shape rules know, for a test that keeps them in step with the catalog
-KNOWN_LAYERS = frozenset(_RULES)

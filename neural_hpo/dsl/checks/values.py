@@ -6,7 +6,7 @@ from ..arguments import bind, did_you_mean
 from ..catalog import SCHEDULES, ArgSpec, schedule_spec
 from ..diagnostics import Diagnostic
 from ..model import Call, DictValue, HpoSpec, Ident, ListValue, Literal, MacroRef, TupleValue, Value
-from ..space import SearchSpace
+from ..space.model import SearchSpace
 
 _TUPLE_TYPES = ("int_tuple", "shape")
 

@@ -17,6 +17,7 @@ from lsp_support import (
     ROOT,
     SEED,
     diagnostics,
+    lens_command,
     lens_titles,
     open_doc,
     server_env,
@@ -56,11 +57,6 @@ def study_of(workspace, network: str) -> optuna.Study:
         if s.user_attrs.get("network") == network
     ]
     return optuna.load_study(study_name=summary.study_name, storage=storage(workspace))
-
-
-async def lens_command(lc, uri: str, title: str) -> T.Command:
-    lenses = await lc.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(uri)))
-    return next(lens.command for lens in lenses if lens.command.title == title)
 
 
 def progress(lc, token) -> list:

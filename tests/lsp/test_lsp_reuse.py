@@ -13,6 +13,7 @@ from lsp_support import SEED, diagnostics, open_doc, pos, until, until_lens
 from lsprotocol import types as T
 
 from neural_hpo.engine.config import load_network
+from neural_hpo.engine.optuna_space import distributions
 from neural_hpo.engine.samplers import sampler_name
 from neural_hpo.engine.study import default_lineage, default_study_name, open_storage, open_study
 
@@ -52,7 +53,7 @@ def workspace(tmp_path_factory):
     (ws / "seed.neural").write_text(NARROWED)
     parent, _ = open_default(ws, SEED)
     space, rng = load_network(SEED).space, random.Random(0)
-    dists = space.to_optuna()
+    dists = distributions(space)
     trials = []
     for _ in range(20):
         params = {p.name: rng.choice(p.grid() or [p.low, p.high]) for p in space}

@@ -84,3 +84,4 @@ async def test_warnings_and_hover_on_a_legacy_file(client, workspace) -> None:
     )
     assert "each weight tensor" in await hover("clipnorm")
     assert "patience" in await hover("early_stopping")
+    assert "metric auc** (to maximize): macro one-vs-rest ROC-AUC" in await hover('"auc"')

@@ -9,11 +9,9 @@ import asyncio
 import re
 
 import pytest
-from lsp_support import ROOT, SEED, diagnostics, open_doc, until
+from lsp_support import ROOT, SEED, add_trials, diagnostics, lens_command, open_doc, until
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidParams
-from test_lsp_jobs import lens_command
-from test_lsp_studies import add_trials
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 PROBE = (ROOT / "tests" / "data" / "import_probe.neural").read_text()

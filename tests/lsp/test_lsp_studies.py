@@ -6,50 +6,14 @@ wrote, importance included."""
 
 from __future__ import annotations
 
-import random
-import warnings
-
 import optuna
 import pytest
-from lsp_support import SEED, apply, diagnostics, open_doc, pos, until_lens
+from lsp_support import SEED, add_trials, apply, diagnostics, open_doc, pos, until_lens
 from lsprotocol import types as T
 
 from neural_hpo.dsl.analysis import analyze
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def add_trials(url: str, n: int, seed: int = 0) -> optuna.Study:
-    """A study of MyModel with what the server reads of the engine's studies (objective names,
-    ``network`` and ``metric`` attributes); accuracy grows with units."""
-    space = analyze(SEED).spaces["MyModel"]
-    study = optuna.create_study(
-        study_name="MyModel-1", storage=url, direction="maximize", load_if_exists=True
-    )
-    with warnings.catch_warnings():  # as the engine does: stable, still labelled experimental
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        study.set_metric_names(["accuracy"])
-    study.set_user_attr("network", "MyModel")
-    study.set_user_attr("metric", "accuracy")
-    rng = random.Random(seed + len(study.trials))
-    dists = space.to_optuna()
-    for _ in range(n):
-        params = {name: _sample(d, rng) for name, d in dists.items()}
-        value = 0.5 + params["dense_1.units"] / 1000 + rng.random() * 0.01
-        study.add_trial(
-            optuna.trial.create_trial(
-                params=params, distributions=dists, value=value, user_attrs={"accuracy": value}
-            )
-        )
-    return study
-
-
-def _sample(d, rng: random.Random):
-    if isinstance(d, optuna.distributions.CategoricalDistribution):
-        return rng.choice(d.choices)
-    if isinstance(d, optuna.distributions.FloatDistribution) and d.step:
-        return round(d.low + d.step * rng.randint(0, round((d.high - d.low) / d.step)), 6)
-    return rng.uniform(d.low, d.high) if not d.log else d.low * (d.high / d.low) ** rng.random()
 
 
 @pytest.fixture(scope="module")
