@@ -1,6 +1,6 @@
 """Syntax tree to typed model, and what an ``hpo(...)`` means in either dialect.
 
-The ``make_*`` functions, ``interpret_hpo``, ``_number`` and ``_unquote`` build nodes from parsed
+The ``make_*`` functions, ``interpret_hpo`` and ``_number`` (with ``lexicon.unquote``) build nodes from parsed
 pieces; the lark transformer here and the fast parser (``fastparse``) both call them, so the two
 paths build the same model by construction.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from lark import Token, Transformer, Tree, v_args
 
 from .diagnostics import Diagnostic
+from .lexicon import BLOCK_WORDS, unquote
 from .model import (
     Argument,
     BinOp,
@@ -58,23 +59,6 @@ def _meta_span(meta) -> Span:
     )
 
 
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-    out, i = [], 0
-    escapes = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            out.append(escapes.get(body[i + 1], body[i + 1]))
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 def _number(text: str) -> int | float:
     if any(c in text for c in ".eE"):
         return float(text)
@@ -94,7 +78,7 @@ class _ToModel(Transformer):
         return Literal(_number(c[0].value), _tok_span(c[0]))
 
     def string(self, meta, c):
-        return Literal(_unquote(c[0].value), _tok_span(c[0]))
+        return Literal(unquote(c[0].value), _tok_span(c[0]))
 
     def ident(self, meta, c):
         return make_ident(c[0].value, _tok_span(c[0]))
@@ -288,7 +272,7 @@ def make_layer(
 
 def make_block(keyword: str, items: list[Argument], span: Span, keyword_span: Span) -> Block:
     """``training``/``train`` blocks are of kind training, ``execution``/``execute`` of execution."""
-    kind = "training" if keyword in ("training", "train") else "execution"
+    kind = BLOCK_WORDS[keyword]
     return Block(kind, keyword, items, span, keyword_span)
 
 
