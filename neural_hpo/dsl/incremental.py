@@ -15,7 +15,6 @@ Only diagnostics come out: the model with absolute spans is ``analyze``'s job.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -23,6 +22,7 @@ from itertools import accumulate
 from .analysis import check_one, duplicate_network, in_reading_order
 from .arguments import layer_bindings_cached
 from .diagnostics import Diagnostic
+from .lexicon import DEFINE, line_starts_of
 from .model import Span, make_span
 from .parser import one_syntax_error_per_line, parse, split_items
 
@@ -149,7 +149,7 @@ class IncrementalChecker:
             return None
         at_macro = [i for i, text in enumerate(texts) if kinds[text] == "macro"]
         macros = tuple(texts[i] for i in at_macro)
-        line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        line_starts = line_starts_of(source)
         shifts: dict[int, _Shift] = {}
 
         def shift(piece: int) -> _Shift:
@@ -186,7 +186,7 @@ class IncrementalChecker:
         kind = self._kinds.get(text)
         if kind is None:
             kind = "other"
-            if "define" in text:  # the one word that starts a macro
+            if DEFINE in text:  # the one word that starts a macro
                 file = parse(text).file
                 if file.macros:
                     kind = "mixed" if file.networks else "macro"
