@@ -86,8 +86,8 @@ class _Parts:
         return part, self.shifts[part].span(span)
 
     def found(self, d: Diagnostic) -> _Found:
-        part, span = self.relative(d.span)
-        return _Found(part, d if span is d.span else Diagnostic(d.code, d.message, span, d.hint))
+        part = bisect_right(self.starts, d.span.start) - 1
+        return _Found(part, d.moved(self.shifts[part].span))
 
 
 class _Shift:
@@ -124,8 +124,7 @@ class _Shift:
         )
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        span = self.span(d.span)
-        return d if span is d.span else Diagnostic(d.code, d.message, span, d.hint)
+        return d.moved(self.span)
 
 
 class IncrementalChecker:
