@@ -16,7 +16,16 @@ from dataclasses import dataclass, field, replace
 
 from .arguments import bind, bind_layer
 from .catalog import LAYERS, OPTIMIZERS
-from .lexicon import DEFINE, NETWORK, is_bare_name, is_skipped, line_starts_of, marks, quote
+from .lexicon import (
+    DEFINE,
+    NETWORK,
+    is_bare_name,
+    is_skipped,
+    line_starts_of,
+    marks,
+    quote,
+    value_text,
+)
 from .model import (
     Argument,
     BinOp,
@@ -251,14 +260,11 @@ class _Printer:
 
     def literal(self, v: Literal, names: bool) -> str:
         x = v.value
-        if isinstance(x, bool):
-            return "true" if x else "false"
-        if x is None:
-            return "None"
         if isinstance(x, str):
             return x if names and is_bare_name(x) else quote(x)
-        written = self.source[v.span.start : v.span.end]
-        return written if v.span.end > v.span.start else repr(x)
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and v.span.end > v.span.start:
+            return self.source[v.span.start : v.span.end]  # a number as written: 1e-4 stays
+        return value_text(x, digits=None)
 
     def hpo(self, spec: HpoSpec, names: bool) -> str:
         if spec.kind == "categorical":

@@ -70,6 +70,24 @@ def quote(text: str) -> str:
     return '"' + escaped.replace("\t", "\\t") + '"'
 
 
+def value_text(v: object, digits: int | None = 6, quoted: bool = False) -> str:
+    """A value as DSL text, the one renderer (the formatter, messages, signatures, hovers,
+    hints, edits): ``true``/``false``, ``None``, an int, a float to ``digits`` significant
+    digits (None: exactly) that reads back as a float (``3.0``, ``1e-05``), a string as it is
+    or, ``quoted``, as a literal (where a message must tell a string from a name); anything else
+    as ``str`` gives it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "None"
+    if isinstance(v, float):
+        text = repr(v) if digits is None else f"{v:.{digits}g}"
+        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(v, str) and quoted:
+        return quote(v)
+    return str(v)
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 
 

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from neural_hpo.dsl.lexicon import value_text
 from neural_hpo.labels import duration
 
 from .engine_cli import default, flag_of
 from .progress import Progress
 from .studies import sqlite_file
-from .values import show
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -76,7 +76,7 @@ class Job:
         if in_study is not None:
             text += f" · {in_study} in study"
         if self.best is not None:
-            text += f" · best {self.metric} {show(self.best)}"
+            text += f" · best {self.metric} {value_text(self.best, digits=4)}"
         if self.started is not None and self.done and self.total and self.done < self.total:
             left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
             text += f" · ETA {duration(left)}"
