@@ -20,6 +20,7 @@ from typing import Any
 from .arguments import bind, bind_layer
 from .catalog import LAYERS, OPTIMIZERS, schedule_spec
 from .diagnostics import Diagnostic
+from .lexicon import value_text
 from .model import (
     Argument,
     Block,
@@ -110,10 +111,10 @@ class Param:
         """``categorical: 64, 128, 256`` / ``int in [16, 64] step 16`` / ``float log-uniform in
         [0.0001, 0.01]``: the distribution in words, for hovers and docs."""
         if self.kind == "categorical":
-            return "categorical: " + ", ".join(_show(c) for c in self.choices)
+            return "categorical: " + ", ".join(value_text(c) for c in self.choices)
         scale = "log-uniform" if self.log else "uniform"
-        text = f"{self.kind} {scale} in [{_show(self.low)}, {_show(self.high)}]"
-        return text + (f" step {_show(self.step)}" if self.step else "")
+        text = f"{self.kind} {scale} in [{value_text(self.low)}, {value_text(self.high)}]"
+        return text + (f" step {value_text(self.step)}" if self.step else "")
 
     def contains(self, value: Any) -> bool:
         """Whether ``value`` is one this parameter can take."""
@@ -191,16 +192,6 @@ def round_to_grid(x: float, step: float) -> float:
     so that it reads as written: 0.6, not 0.6000000000000001."""
     digits = max(0, -math.floor(math.log10(step)) + 6) if step > 0 else 12
     return round(x, digits)
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    if v is None:
-        return "None"
-    return str(v)
 
 
 @dataclass
@@ -458,11 +449,15 @@ def _param(
     log = spec.kind == "log_range"
     if low >= high:
         errors.append(
-            Diagnostic("E204", f"low ({_show(low)}) must be below high ({_show(high)})", spec.span)
+            Diagnostic(
+                "E204",
+                f"low ({value_text(low)}) must be below high ({value_text(high)})",
+                spec.span,
+            )
         )
     if log and low <= 0:
         errors.append(
-            Diagnostic("E207", f"log_range needs low > 0, got {_show(low)}", spec.low.span)
+            Diagnostic("E207", f"log_range needs low > 0, got {value_text(low)}", spec.low.span)
         )
     if step is not None:
         if log:
@@ -471,13 +466,13 @@ def _param(
             )
         elif step <= 0:
             errors.append(
-                Diagnostic("E205", f"step must be positive, got {_show(step)}", spec.step.span)
+                Diagnostic("E205", f"step must be positive, got {value_text(step)}", spec.step.span)
             )
         elif low < high and step > high - low:
             errors.append(
                 Diagnostic(
                     "E206",
-                    f"step {_show(step)} is larger than the range [{_show(low)}, {_show(high)}]",
+                    f"step {value_text(step)} is larger than the range [{value_text(low)}, {value_text(high)}]",
                     spec.step.span,
                 )
             )
@@ -538,7 +533,7 @@ def _categorical_choices(spec: HpoSpec, name: str, errors: list[Diagnostic]) -> 
             continue
         kind = _choice_kind(encoded, option)
         if encoded in out and any(type(encoded) is type(o) for o in out if o == encoded):
-            errors.append(Diagnostic("E202", f"{_show(encoded)} is listed twice", option.span))
+            errors.append(Diagnostic("E202", f"{value_text(encoded)} is listed twice", option.span))
         kinds.setdefault(kind, option.span)
         out.append(encoded)
     if len(kinds) > 1:
