@@ -10,7 +10,7 @@ from __future__ import annotations
 from lark import Token, Transformer, Tree, v_args
 
 from .diagnostics import Diagnostic
-from .lexicon import BLOCK_WORDS, unquote
+from .lexicon import BLOCK_WORDS, HPO_FORMS, unquote
 from .model import (
     Argument,
     BinOp,
@@ -32,14 +32,6 @@ from .model import (
     TupleValue,
     Value,
 )
-
-#: hpo form name -> kind (``choice`` is an alias of ``categorical``)
-HPO_FORMS = {
-    "categorical": "categorical",
-    "choice": "categorical",
-    "range": "range",
-    "log_range": "log_range",
-}
 
 
 def _tok_span(t: Token) -> Span:

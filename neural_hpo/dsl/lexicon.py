@@ -39,6 +39,14 @@ LAYERS = "layers"
 STATEMENT_WORDS = frozenset((*BLOCK_WORDS, LAYERS))
 #: the keyword of a tunable value; the grammar reads it in any case (``HPO``, ``Hpo``)
 HPO = "hpo"
+#: the forms of an ``hpo(...)``, each with the kind it stands for (``choice`` is the legacy
+#: ``HPO(choice(...))`` spelling of ``categorical``)
+HPO_FORMS = {
+    "categorical": "categorical",
+    "choice": "categorical",
+    "range": "range",
+    "log_range": "log_range",
+}
 #: names the model reads as constants, not as names
 CONSTANTS = frozenset(("true", "false", "True", "False", "None"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from neural_hpo.dsl.lexicon import BLOCK_WORDS, TERMINALS, TOP_WORDS, is_hpo, scan
+from neural_hpo.dsl.lexicon import BLOCK_WORDS, HPO_FORMS, TERMINALS, TOP_WORDS, is_hpo, scan
 
 _WORD_RE = f"(?:{TERMINALS['MACRO_REF']}|{TERMINALS['NAME']})"
 #: what the cursor context reads between the lexicon's strings and comments
@@ -28,7 +28,6 @@ _TOKENS = "|".join(
 )
 _WORD_BEFORE = re.compile(_WORD_RE + "$")
 _WORD = re.compile(_WORD_RE)
-_LEGACY_FORMS = {"choice", "categorical", "range", "log_range"}
 
 
 @dataclass
@@ -146,7 +145,7 @@ def _open(top: _Frame, bracket: str, last: tuple[str, str] | None) -> _Frame:
     if bracket == "(":
         if name is None:
             return _Frame("tuple", outer_key=top.key)
-        if is_hpo(name) or (top.kind == "hpo" and name in _LEGACY_FORMS):
+        if is_hpo(name) or (top.kind == "hpo" and name in HPO_FORMS):
             return _Frame("hpo", name=name.lower(), outer_key=top.key or top.outer_key)
         return _Frame("call", name=name, outer_key=top.key)
     if bracket == "[":
@@ -182,7 +181,7 @@ def _classify(stack: list[_Frame], prefix: str, start: int) -> Context:
         ctx.owner, ctx.given = top.name, frozenset(top.given)
         ctx.where, ctx.key = ("arg_value", top.key) if top.key else ("args", None)
     elif top.kind == "hpo":
-        if top.name in _LEGACY_FORMS:
+        if top.name in HPO_FORMS:
             ctx.where = "hpo_value"
         elif top.key is None and not top.item:
             ctx.where = "hpo"
