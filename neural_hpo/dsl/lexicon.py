@@ -8,6 +8,7 @@ brace or a ``define`` inside a comment or a string.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from functools import cache
 
@@ -195,8 +196,28 @@ def is_skipped(m: re.Match[str]) -> bool:
 def code(
     source: str, pattern: str, start: int = 0, end: int | None = None
 ) -> Iterator[re.Match[str]]:
-    """The matches of the regex ``pattern`` outside strings and comments."""
-    return (m for m in scan(source, pattern, start, end) if m.lastgroup not in _SKIPPED)
+    """The matches of the regex ``pattern`` that start outside strings and comments (a match is
+    kept whole: give a pattern that stops at a line's end, as those of names and words do).
+
+    The pattern's own search, then the strings and comments found by ``marks``: faster than
+    ``scan`` where matches are few (a ``define`` line)."""
+    end = len(source) if end is None else end
+    found = list(_compiled(pattern).finditer(source, start, end))
+    if not found:
+        return iter(())
+    skipped = [m.span() for m in marks(source, "", start, end)]
+    starts = [s for s, _ in skipped]
+
+    def outside(m: re.Match[str]) -> bool:
+        i = bisect_right(starts, m.start()) - 1
+        return i < 0 or skipped[i][1] <= m.start()
+
+    return filter(outside, found)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def comments(source: str) -> Iterator[re.Match[str]]:
