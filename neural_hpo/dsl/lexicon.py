@@ -128,13 +128,9 @@ _QUOTE_OR_COMMENT = "\"'/#"  # the characters a string or comment starts with
 _SKIPPED = frozenset(("string", "comment"))
 
 
-def _strings_and_comments(half_typed: bool) -> str:
-    if half_typed:
-        return f"(?P<string>{_OPEN_STRING})|(?P<comment>{_OPEN_COMMENT})"
-    return f"(?P<string>{TERMINALS['STRING']})|(?P<comment>{TERMINALS['COMMENT']})"
-
-
-_SKIP = re.compile(_strings_and_comments(False)).match
+_SKIP = re.compile(f"(?P<string>{TERMINALS['STRING']})|(?P<comment>{TERMINALS['COMMENT']})").match
+#: strings and comments in half-typed text: either may run on to where the text stops
+_OPEN = f"(?P<string>{_OPEN_STRING})|(?P<comment>{_OPEN_COMMENT})"
 
 
 @cache
@@ -143,8 +139,8 @@ def _char_finder(chars: str) -> re.Pattern[str]:
 
 
 @cache
-def _scanner(pattern: str | None, half_typed: bool) -> re.Pattern[str]:
-    return re.compile(_strings_and_comments(half_typed) + (f"|{pattern}" if pattern else ""))
+def _half_typed_scanner(pattern: str) -> re.Pattern[str]:
+    return re.compile(f"{_OPEN}|{pattern}")
 
 
 def marks(
@@ -171,25 +167,16 @@ def marks(
         pos = at + 1
 
 
-def scan(
-    source: str,
-    pattern: str | None = None,
-    start: int = 0,
-    end: int | None = None,
-    half_typed: bool = False,
-) -> Iterator[re.Match[str]]:
+def scan_half_typed(source: str, pattern: str, start: int, end: int) -> Iterator[re.Match[str]]:
     """The strings, the comments and the matches of the regex ``pattern`` outside them in
-    ``source[start:end]``, in order (``is_skipped`` tells a string or comment); ``pattern``'s
-    groups must be named (two come before them).
-
-    ``half_typed``: the text may stop inside a string or a ``/*`` comment (an editor's text up
-    to the cursor), which then runs to ``end``."""
-    finder = _scanner(pattern, half_typed).finditer
-    return finder(source, start) if end is None else finder(source, start, end)
+    ``source[start:end]``, text that may stop inside a string or a ``/*`` comment (an editor's
+    text up to the cursor), which then runs to ``end``. In order; ``is_skipped`` tells a string
+    or comment; ``pattern``'s groups must be named (two come before them)."""
+    return _half_typed_scanner(pattern).finditer(source, start, end)
 
 
 def is_skipped(m: re.Match[str]) -> bool:
-    """Whether a match of ``marks`` or ``scan`` is a string or a comment."""
+    """Whether a match of ``marks`` or ``scan_half_typed`` is a string or a comment."""
     return m.lastgroup in _SKIPPED
 
 
@@ -199,8 +186,8 @@ def code(
     """The matches of the regex ``pattern`` that start outside strings and comments (a match is
     kept whole: give a pattern that stops at a line's end, as those of names and words do).
 
-    The pattern's own search, then the strings and comments found by ``marks``: faster than
-    ``scan`` where matches are few (a ``define`` line)."""
+    The pattern's own search, then the strings and comments found by ``marks``: faster than a
+    scan of every token where matches are few (a ``define`` line)."""
     end = len(source) if end is None else end
     found = list(_compiled(pattern).finditer(source, start, end))
     if not found:

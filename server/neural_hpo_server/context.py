@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from neural_hpo.dsl.lexicon import BLOCK_WORDS, HPO_FORMS, TERMINALS, TOP_WORDS, is_hpo, scan
+from neural_hpo.dsl.lexicon import (
+    BLOCK_WORDS,
+    HPO_FORMS,
+    TERMINALS,
+    TOP_WORDS,
+    is_hpo,
+    scan_half_typed,
+)
 
 _WORD_RE = f"(?:{TERMINALS['MACRO_REF']}|{TERMINALS['NAME']})"
 #: what the cursor context reads between the lexicon's strings and comments
@@ -92,7 +99,7 @@ def cursor_context(text: str, offset: int) -> Context:
     start = offset - len(prefix)
     stack = [_Frame("top")]
     last: tuple[str, str] | None = None
-    for tok in scan(text, _TOKENS, block_start(text, start), start, half_typed=True):
+    for tok in scan_half_typed(text, _TOKENS, block_start(text, start), start):
         kind, value = tok.lastgroup, tok.group()
         if tok.end() == start and _open_at_end(kind, value):
             return Context("none", prefix, start)
