@@ -1,7 +1,8 @@
 """A hand-written parser for valid files: the language of ``grammars/neural.lark``, several
 times faster than lark's tree building, so the editor can re-check a long file on each keystroke.
 
-It builds the same model with the same spans through the ``make_*`` helpers of ``builder``. It
+It reads the lexicon's tokens (``lexicon.TERMINALS``, the grammar's own) and builds the same
+model with the same spans through the ``make_*`` helpers of ``builder``. It
 does no error recovery: on any syntax error it raises ``SyntaxFallback``, and ``parser.parse``
 runs lark (the reference grammar, which recovers and words the messages) on that piece of the
 file. Keywords follow lark's contextual lexer: a word is a keyword only where the LALR state
