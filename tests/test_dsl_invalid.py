@@ -98,5 +98,12 @@ def test_did_you_mean() -> None:
         if d.code == "E309"
     )
     assert "did you mean adam?" in d.message
+    assert d.suggestion is not None and (d.suggestion.text, d.suggestion.span) == ("adam", d.span)
     d = next(d for d in analyze(wrap("dense(units: 10)")).diagnostics if d.code == "E301")
     assert "did you mean Dense?" in d.message
+    # a quoted name: the suggestion replaces what is inside the quotes
+    source = wrap("Dense(units: 10)\nloss: 'crossentropi'")
+    d = next(d for d in analyze(source).diagnostics if d.code == "E310")
+    assert d.suggestion is not None and d.suggestion.text == "crossentropy"
+    assert source[d.suggestion.span.start : d.suggestion.span.end] == "crossentropi"
+    assert d.suggestion.span.col == d.span.col + 1

@@ -15,7 +15,7 @@ from corpus import CANONICAL, INVALID, LEGACY, SEED, TOKENS, wrap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neural_hpo.dsl import analysis, fastparse, parser
+from neural_hpo.dsl import analysis, lexicon, parser
 from neural_hpo.dsl.fastparse import SyntaxFallback, parse_fast
 from neural_hpo.dsl.model import Span, make_span
 
@@ -200,12 +200,14 @@ def test_terminals_are_the_grammars() -> None:
             pattern = pattern.replace(escape, char)
         return pattern.replace("(?:", "(").replace("\\/", "/")
 
-    for name, pattern in fastparse.TERMINALS.items():
+    regexps = {n for n, p in lark_terms.items() if type(p).__name__ == "PatternRE"}
+    assert regexps == set(lexicon.TERMINALS)
+    for name, pattern in lexicon.TERMINALS.items():
         assert norm(pattern) == norm(lark_terms[name].to_regexp()), name
     literals = {p.value for p in lark_terms.values() if type(p).__name__ == "PatternStr"}
     words = {w for w in literals if re.fullmatch("[a-z]+", w)}
-    assert literals - words == set(fastparse.PUNCTUATION)
-    assert words == {*fastparse._STATEMENT_WORDS, "network", "define", "hpo"}
+    assert literals - words == set(lexicon.PUNCTUATION)
+    assert words == {*lexicon.STATEMENT_WORDS, *lexicon.TOP_WORDS, lexicon.HPO}
 
 
 def test_a_valid_file_never_builds_the_lark_parser() -> None:

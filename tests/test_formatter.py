@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.arguments import bind, bind_layer
 from neural_hpo.dsl.catalog import LAYERS, OPTIMIZERS
-from neural_hpo.dsl.formatter import UNFORMATTABLE, format_source, is_bare_name
+from neural_hpo.dsl.formatter import UNFORMATTABLE, format_source
+from neural_hpo.dsl.lexicon import is_bare_name
 from neural_hpo.dsl.model import (
     BinOp,
     Block,

@@ -75,6 +75,22 @@ def test_a_moved_network_keeps_its_findings_at_the_new_place() -> None:
     assert after == analyze(moved).diagnostics
 
 
+def test_a_suggestion_moves_with_its_finding() -> None:
+    bad = 'network B {\n    input: (4,)\n    Dens(units: 2)\n    loss: "crossentropi"\n}\n'
+    checker = IncrementalChecker()
+    checker.diagnostics("network A {\n    input: (4,)\n    Dense(units: 2)\n}\n" + bad)
+    moved = "// shifts B\nnetwork A { input: (4,) Dense(units: 2) }  " + bad
+    after = checker.diagnostics(moved)
+    fixes = [
+        (d.suggestion.text, moved[d.suggestion.span.start : d.suggestion.span.end]) for d in after
+    ]
+    assert fixes == [("Dense", "Dens"), ("crossentropy", "crossentropi")]
+    assert [span_tuple(moved, w)[:2] for w in ("Dens(", "crossentropi")] == [
+        (d.suggestion.span.line, d.suggestion.span.col) for d in after
+    ]
+    assert after == analyze(moved).diagnostics
+
+
 def test_a_syntax_error_stays_in_its_network() -> None:
     good = "network Good {\n    input: (4,)\n    Dense(units: 2)\n}\n"
     text = "network Bad {\n    input: (4,)\n    Dense(units: 2\n    Dense(units: 3)\n}\n" + good

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .catalog import ACTIVATIONS, LAYERS, ArgSpec, LayerSpec
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Suggestion
 from .model import Argument, Ident, Layer, Span
 
 
@@ -21,16 +21,45 @@ class BoundArgs:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
-def did_you_mean(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str:
-    """`` (did you mean X?)`` for the closest candidate, case-insensitively; '' when none is
-    close (``cutoff``: difflib's similarity, higher for lists where a loose match misleads)."""
+def closest(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to ``word``, case-insensitively; None when none is close
+    (``cutoff``: difflib's similarity, higher for lists where a loose match misleads)."""
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
-        return f" (did you mean {lowered[word.lower()]}?)"
+        return lowered[word.lower()]
     import difflib  # only on the error path: keeps difflib out of a clean file's start-up
 
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
-    return f" (did you mean {lowered[close[0]]}?)" if close else ""
+    return lowered[close[0]] if close else None
+
+
+def did_you_mean(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean X?)`` for the closest candidate; '' when none is close."""
+    near = closest(word, candidates, cutoff)
+    return f" (did you mean {near}?)" if near is not None else ""
+
+
+def misspelt(
+    code: str,
+    message: str,
+    word: str,
+    candidates: Sequence[str],
+    span: Span,
+    hint: str | None = None,
+    cutoff: float = 0.6,
+    quoted: bool = False,
+) -> Diagnostic:
+    """The diagnostic of a ``word`` (written at ``span``, in quotes when ``quoted``) that names
+    none of ``candidates``: ``message`` with " (did you mean X?)" and X as its suggestion."""
+    near = closest(word, candidates, cutoff)
+    if near is None:
+        return Diagnostic(code, message, span, hint)
+    at = span
+    if quoted:  # the name inside the quotes (a string never spans lines)
+        at = Span(
+            span.line, span.col + 1, span.end_line, span.end_col - 1, span.start + 1, span.end - 1
+        )
+    return Diagnostic(code, f"{message} (did you mean {near}?)", span, hint, Suggestion(near, at))
 
 
 def bind(
@@ -67,9 +96,11 @@ def bind(
                 names = [s.name for s in specs]
                 known = ", ".join(names) or "no arguments"
                 out.problems.append(
-                    Diagnostic(
+                    misspelt(
                         "E302",
-                        f"{owner} has no argument {a.name!r}{did_you_mean(a.name, names)}",
+                        f"{owner} has no argument {a.name!r}",
+                        a.name,
+                        names,
                         a.name_span or a.span,
                         hint=f"{owner} takes {known}",
                     )

@@ -1,6 +1,6 @@
 """Syntax tree to typed model, and what an ``hpo(...)`` means in either dialect.
 
-The ``make_*`` functions, ``interpret_hpo``, ``_number`` and ``_unquote`` build nodes from parsed
+The ``make_*`` functions, ``interpret_hpo`` and ``_number`` (with ``lexicon.unquote``) build nodes from parsed
 pieces; the lark transformer here and the fast parser (``fastparse``) both call them, so the two
 paths build the same model by construction.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from lark import Token, Transformer, Tree, v_args
 
 from .diagnostics import Diagnostic
+from .lexicon import BLOCK_WORDS, HPO_FORMS, unquote
 from .model import (
     Argument,
     BinOp,
@@ -32,14 +33,6 @@ from .model import (
     Value,
 )
 
-#: hpo form name -> kind (``choice`` is an alias of ``categorical``)
-HPO_FORMS = {
-    "categorical": "categorical",
-    "choice": "categorical",
-    "range": "range",
-    "log_range": "log_range",
-}
-
 
 def _tok_span(t: Token) -> Span:
     return Span(t.line - 1, t.column - 1, t.end_line - 1, t.end_column - 1, t.start_pos, t.end_pos)
@@ -56,23 +49,6 @@ def _meta_span(meta) -> Span:
         meta.start_pos,
         meta.end_pos,
     )
-
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-    out, i = [], 0
-    escapes = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            out.append(escapes.get(body[i + 1], body[i + 1]))
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
 
 
 def _number(text: str) -> int | float:
@@ -94,7 +70,7 @@ class _ToModel(Transformer):
         return Literal(_number(c[0].value), _tok_span(c[0]))
 
     def string(self, meta, c):
-        return Literal(_unquote(c[0].value), _tok_span(c[0]))
+        return Literal(unquote(c[0].value), _tok_span(c[0]))
 
     def ident(self, meta, c):
         return make_ident(c[0].value, _tok_span(c[0]))
@@ -288,7 +264,7 @@ def make_layer(
 
 def make_block(keyword: str, items: list[Argument], span: Span, keyword_span: Span) -> Block:
     """``training``/``train`` blocks are of kind training, ``execution``/``execute`` of execution."""
-    kind = "training" if keyword in ("training", "train") else "execution"
+    kind = BLOCK_WORDS[keyword]
     return Block(kind, keyword, items, span, keyword_span)
 
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .lexicon import value_text
+
 REQUIRED = object()
 
 #: value types an argument can take
@@ -105,14 +107,19 @@ class ArgSpec:
         elif t == "enum":
             ok = isinstance(v, str) and v.lower() in self.choices
             return (
-                None if ok else ("E304", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
+                None
+                if ok
+                else (
+                    "E304",
+                    f"{self.name} takes {self.domain_text()}, not {value_text(v, quoted=True)}",
+                )
             )
         elif t == "activation":
             if isinstance(v, str) and v.lower() in ACTIVATIONS:
                 return None
             if v is None:
                 return None
-            return ("E308", f"{_show(v)} is not an activation")
+            return ("E308", f"{value_text(v, quoted=True)} is not an activation")
         elif t == "str":
             return None if isinstance(v, str) else self._wrong(v)
         if t == "shape" and v == -1:
@@ -121,7 +128,7 @@ class ArgSpec:
 
     def _wrong(self, v: object) -> tuple[str, str]:
         # worded only when wrong: most values are fine, and the words cost
-        return ("E303", f"{self.name} takes {self.domain_text()}, not {_show(v)}")
+        return ("E303", f"{self.name} takes {self.domain_text()}, not {value_text(v, quoted=True)}")
 
     def bounds_problem(self, x: float) -> tuple[str, str] | None:
         """``("E304", message)`` when the number ``x`` lies outside [low, high] or is not finite
@@ -139,18 +146,6 @@ def _num(x: float) -> str:
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return f"{x:g}" if isinstance(x, float) else str(x)
-
-
-def _show(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return f"{v:.1f}"
-    if isinstance(v, str):
-        return repr(v)
-    if v is None:
-        return "None"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return _num(v) if isinstance(v, (int, float)) else str(v)
 
 
 @dataclass(frozen=True)
@@ -178,7 +173,7 @@ class LayerSpec:
             if a.required:
                 parts.append(a.name)
             else:
-                parts.append(f"{a.name}={_show(a.default)}")
+                parts.append(f"{a.name}={value_text(a.default, quoted=True)}")
         return f"{self.name}({', '.join(parts)})"
 
 

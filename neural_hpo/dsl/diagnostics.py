@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -98,13 +99,33 @@ CODES: dict[str, tuple[Severity, str]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A fix a diagnostic proposes ("did you mean X?"): ``text`` written over ``span``."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One finding: ``code`` (see CODES), message in user words, where, and an optional fix hint."""
+    """One finding: ``code`` (see CODES), message in user words, where, an optional fix hint
+    and an optional suggestion (what the editor's quick fix writes)."""
 
     code: str
     message: str
     span: Span
     hint: str | None = None
+    suggestion: Suggestion | None = None
+
+    def moved(self, move: Callable[[Span], Span]) -> Diagnostic:
+        """The same finding, its spans (its own, its suggestion's) moved by ``move``."""
+        span = move(self.span)
+        if span is self.span:
+            return self
+        fix = self.suggestion
+        if fix is not None:
+            fix = Suggestion(fix.text, move(fix.span))
+        return Diagnostic(self.code, self.message, span, self.hint, fix)
 
     @property
     def severity(self) -> Severity:

@@ -1,7 +1,8 @@
 """A hand-written parser for valid files: the language of ``grammars/neural.lark``, several
 times faster than lark's tree building, so the editor can re-check a long file on each keystroke.
 
-It builds the same model with the same spans through the ``make_*`` helpers of ``builder``. It
+It reads the lexicon's tokens (``lexicon.TERMINALS``, the grammar's own) and builds the same
+model with the same spans through the ``make_*`` helpers of ``builder``. It
 does no error recovery: on any syntax error it raises ``SyntaxFallback``, and ``parser.parse``
 runs lark (the reference grammar, which recovers and words the messages) on that piece of the
 file. Keywords follow lark's contextual lexer: a word is a keyword only where the LALR state
@@ -17,7 +18,6 @@ from typing import TypeVar
 
 from .builder import (
     _number,
-    _unquote,
     interpret_hpo,
     make_binop,
     make_block,
@@ -27,6 +27,19 @@ from .builder import (
     make_setting,
 )
 from .diagnostics import Diagnostic
+from .lexicon import (
+    BLOCK_WORDS,
+    DEFINE,
+    LAYERS,
+    NETWORK,
+    PUNCTUATION,
+    STATEMENT_WORDS,
+    TERMINALS,
+    TOP_WORDS,
+    is_hpo,
+    line_starts_of,
+    unquote,
+)
 from .model import (
     Argument,
     Block,
@@ -51,19 +64,6 @@ from .model import (
 class SyntaxFallback(Exception):
     """The text is not in the language (or too deep to parse here): use the lark path."""
 
-
-#: the regex terminals of neural.lark with groups made non-capturing (faster to match);
-#: tests/test_fastparse.py keeps them in step with the grammar
-TERMINALS = {
-    "NAME": r"[A-Za-z_][A-Za-z0-9_]*",
-    "NUMBER": r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?",
-    "STRING": r"""(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')""",
-    "MACRO_REF": r"\$[A-Za-z_][A-Za-z0-9_]*",
-    "COMMENT": r"(?:/\*[\s\S]*?\*/|//[^\n]*|#[^\n]*)",
-    "WS": r"[ \t\f\r\n]+",
-}
-#: the grammar's literal terminals that are not words
-PUNCTUATION = ("->", "{", "}", "(", ")", "[", "]", ":", "=", ",", "*", "@", "+", "-", "/")
 
 # Whitespace and comments are skipped before each token; the empty match is the end of the text,
 # a lone character that starts no token an error.
@@ -102,21 +102,14 @@ def _odd_kind(text: str) -> str:
     raise SyntaxFallback(f"unexpected character {text[0]!r}")
 
 
-#: words that start a body statement: keywords after a complete value or layer (lark's LALR
-#: states there accept them), plain names after ``{`` or ``,`` of a dict or sub-layer block
-_STATEMENT_WORDS = frozenset(("training", "train", "execution", "execute", "layers"))
-_BLOCK_WORDS = frozenset(("training", "train", "execution", "execute"))
+# Words that start a body statement (STATEMENT_WORDS) are keywords after a complete value or
+# layer (lark's LALR states there accept them), plain names after ``{`` or ``,`` of a dict or
+# sub-layer block.
 _ARG_SEPARATORS = frozenset((":", "="))
 _VALUE_SUFFIXES = {"->": "activation", "*": "repeat", "@": "device"}
 #: token kinds after a value that may continue it as arithmetic
 _MAYBE_OPERATOR = frozenset(("+", "-", "*", "/", "NUMBER"))
-_TOP_WORDS = ("network", "define")
 _T = TypeVar("_T")
-
-
-def _is_hpo(word: str) -> bool:
-    """Where a value may start, lark's lexer reads ``hpo`` in any case as the HPO keyword."""
-    return len(word) == 3 and word.lower() == "hpo"
 
 
 def parse_fast(
@@ -135,11 +128,6 @@ def parse_fast(
         return _Parser(source, diags, within, line_starts).file()
     except RecursionError as e:
         raise SyntaxFallback("nested too deeply") from e
-
-
-def line_starts_of(source: str) -> list[int]:
-    """The offset of each line's first character."""
-    return [0, *(m.end() for m in re.finditer("\n", source))]
 
 
 class _Parser:
@@ -209,7 +197,7 @@ class _Parser:
         ``networkNet`` reads as ``network Net``."""
         first = self._expect("NAME")
         text = self.texts[first]
-        word = next((w for w in _TOP_WORDS if text.startswith(w)), None)
+        word = next((w for w in TOP_WORDS if text.startswith(w)), None)
         if word is None:
             raise SyntaxFallback("expected network or define")
         if len(text) > len(word):
@@ -221,12 +209,12 @@ class _Parser:
             at = self._expect("NAME")
             name, name_span = self.texts[at], self._tok(at)
         params: list[str] = []
-        if word == "define" and self.kinds[self.i] == "(":
+        if word == DEFINE and self.kinds[self.i] == "(":
             params = self._macro_params()
         self._expect("{")
         body = self._body()
         span = self._span(first, self._expect("}"))
-        if word == "network":
+        if word == NETWORK:
             return Network(name, body, [], span, name_span)
         return Macro(name, params, body, span, name_span)
 
@@ -256,9 +244,9 @@ class _Parser:
                 return body
             elif kind != "NAME":
                 raise SyntaxFallback("expected a statement")
-            elif texts[i] in _BLOCK_WORDS:
+            elif texts[i] in BLOCK_WORDS:
                 body.append(self._block())
-            elif texts[i] == "layers":
+            elif texts[i] == LAYERS:
                 self.i = i + 1
                 body.append(LayersMarker(self._span(i, self._expect(":"))))
             elif kinds[i + 1] == ":":
@@ -317,7 +305,7 @@ class _Parser:
             elif kind == "}":
                 self.i = i + 1
                 return layers
-            elif kind == "NAME" and not (keywords_here and texts[i] in _STATEMENT_WORDS):
+            elif kind == "NAME" and not (keywords_here and texts[i] in STATEMENT_WORDS):
                 layers.append(self._layer())
                 keywords_here = self.i - 1 != i
             else:
@@ -330,7 +318,7 @@ class _Parser:
         kind = self.kinds[i]
         text = self.texts[i]
         if kind == "NAME":
-            if _is_hpo(text):
+            if is_hpo(text):
                 self.i = i + 1
                 if self.kinds[self.i] != "(":
                     raise SyntaxFallback("expected ( after hpo")
@@ -347,7 +335,7 @@ class _Parser:
             return Literal(_number(text), self._tok(i))
         if kind == "STRING":
             self.i = i + 1
-            return Literal(_unquote(text), self._tok(i))
+            return Literal(unquote(text), self._tok(i))
         if kind == "MACRO_REF":
             self.i = i + 1
             return MacroRef(text[1:], self._tok(i))
@@ -394,7 +382,7 @@ class _Parser:
         if (
             self.kinds[i] == "NAME"
             and self.kinds[i + 1] in _ARG_SEPARATORS
-            and not _is_hpo(self.texts[i])
+            and not is_hpo(self.texts[i])
         ):
             return self._named(self._expr)
         value = self._expr()
@@ -465,7 +453,7 @@ class _Parser:
             elif (
                 kind == "NAME"
                 and kinds[i + 1] in _ARG_SEPARATORS
-                and not (after_pair and texts[i] in _STATEMENT_WORDS)
+                and not (after_pair and texts[i] in STATEMENT_WORDS)
             ):
                 items.append(self._named(self._value))
                 after_pair = True

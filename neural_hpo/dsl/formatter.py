@@ -11,12 +11,21 @@ became. Number tokens are copied from the source, so ``1e-4`` stays ``1e-4``.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .arguments import bind, bind_layer
 from .catalog import LAYERS, OPTIMIZERS
+from .lexicon import (
+    DEFINE,
+    NETWORK,
+    is_bare_name,
+    is_skipped,
+    line_starts_of,
+    marks,
+    quote,
+    value_text,
+)
 from .model import (
     Argument,
     BinOp,
@@ -47,10 +56,6 @@ INDENT = "    "
 #: ``{ ... }`` block after a setting other than optimizer, which is dropped
 UNFORMATTABLE = ("E101", "E102", "E103", "E104", "E105", "E123", "E306")
 
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: words that would not read back as a bare name
-_RESERVED = {"network", "define", "layers", "training", "train", "execution", "execute"}
-_CONSTANTS = {"true", "false", "True", "False", "None"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 
 
@@ -65,22 +70,6 @@ def format_source(source: str) -> str:
     printer = _Printer(source, result.file)
     printer.file()
     return _render(printer.lines, result.file.comments, source)
-
-
-def is_bare_name(text: str) -> bool:
-    """Whether ``text`` reads back as the same name when written without quotes."""
-    return (
-        _NAME_RE.fullmatch(text) is not None
-        and text not in _RESERVED
-        and text not in _CONSTANTS
-        and text.lower() != "hpo"
-    )
-
-
-def quote(text: str) -> str:
-    """A double-quoted string literal that the parser reads back as ``text``."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return '"' + escaped.replace("\t", "\\t") + '"'
 
 
 # ---- printing statements to lines ----------------------------------------------------------------
@@ -121,10 +110,10 @@ class _Printer:
         for item in sorted(items, key=lambda i: i.span.start):
             self.network = item if isinstance(item, Network) else None
             if isinstance(item, Network):
-                head = f"network {item.name}"
+                head = f"{NETWORK} {item.name}"
             else:
                 params = f"({', '.join(item.params)})" if item.params else ""
-                head = f"define {item.name}{params}"
+                head = f"{DEFINE} {item.name}{params}"
             self.braced(0, head, item.span, item.name_span.end, item.body)
 
     def braced(
@@ -271,14 +260,11 @@ class _Printer:
 
     def literal(self, v: Literal, names: bool) -> str:
         x = v.value
-        if isinstance(x, bool):
-            return "true" if x else "false"
-        if x is None:
-            return "None"
         if isinstance(x, str):
             return x if names and is_bare_name(x) else quote(x)
-        written = self.source[v.span.start : v.span.end]
-        return written if v.span.end > v.span.start else repr(x)
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and v.span.end > v.span.start:
+            return self.source[v.span.start : v.span.end]  # a number as written: 1e-4 stays
+        return value_text(x, digits=None)
 
     def hpo(self, spec: HpoSpec, names: bool) -> str:
         if spec.kind == "categorical":
@@ -296,22 +282,9 @@ def _braces(source: str, pos: int) -> tuple[int, int]:
     """Offsets of the first ``{`` at bracket depth 0 from ``pos`` and of its matching ``}``,
     skipping strings and comments."""
     depth, braces, open_ = 0, 0, -1
-    i, n = pos, len(source)
-    while i < n:
-        c = source[i]
-        if c in "\"'":
-            j = source.find(c, i + 1)
-            while j != -1 and source[j - 1] == "\\" and _escaped(source, j):
-                j = source.find(c, j + 1)
-            i = j + 1 if j != -1 else n
-            continue
-        if c == "#" or source.startswith("//", i):
-            j = source.find("\n", i)
-            i = j if j != -1 else n
-            continue
-        if source.startswith("/*", i):
-            j = source.find("*/", i + 2)
-            i = j + 2 if j != -1 else n
+    for m in marks(source, "()[]{}", pos):
+        c, i = m.group(), m.start()
+        if is_skipped(m):
             continue
         if c in "([":
             depth += 1
@@ -321,20 +294,11 @@ def _braces(source: str, pos: int) -> tuple[int, int]:
             if open_ < 0 and depth == 0:
                 open_ = i
             braces += open_ >= 0
-        elif c == "}" and open_ >= 0:
+        elif open_ >= 0:
             braces -= 1
             if braces == 0:
                 return open_, i
-        i += 1
     raise ValueError("unbalanced braces")  # the parser accepted the file, so this cannot happen
-
-
-def _escaped(source: str, j: int) -> bool:
-    """Whether the quote at ``j`` is escaped (an odd number of backslashes before it)."""
-    k = j - 1
-    while source[k] == "\\":
-        k -= 1
-    return (j - 1 - k) % 2 == 1
 
 
 # ---- comments and layout -----------------------------------------------------------------------
@@ -383,7 +347,7 @@ class _Layout:
     never right after ``{`` or before ``}``, and always between top-level items."""
 
     def __init__(self, source: str):
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        self.line_starts = line_starts_of(source)
         self.blank = [not ln.strip() for ln in source.split("\n")]
         self.out: list[str] = []
         self.prev_line = -1

@@ -15,7 +15,6 @@ Only diagnostics come out: the model with absolute spans is ``analyze``'s job.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -23,6 +22,7 @@ from itertools import accumulate
 from .analysis import check_one, duplicate_network, in_reading_order
 from .arguments import layer_bindings_cached
 from .diagnostics import Diagnostic
+from .lexicon import DEFINE, line_starts_of
 from .model import Span, make_span
 from .parser import one_syntax_error_per_line, parse, split_items
 
@@ -86,8 +86,8 @@ class _Parts:
         return part, self.shifts[part].span(span)
 
     def found(self, d: Diagnostic) -> _Found:
-        part, span = self.relative(d.span)
-        return _Found(part, d if span is d.span else Diagnostic(d.code, d.message, span, d.hint))
+        part = bisect_right(self.starts, d.span.start) - 1
+        return _Found(part, d.moved(self.shifts[part].span))
 
 
 class _Shift:
@@ -124,8 +124,7 @@ class _Shift:
         )
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        span = self.span(d.span)
-        return d if span is d.span else Diagnostic(d.code, d.message, span, d.hint)
+        return d.moved(self.span)
 
 
 class IncrementalChecker:
@@ -149,7 +148,7 @@ class IncrementalChecker:
             return None
         at_macro = [i for i, text in enumerate(texts) if kinds[text] == "macro"]
         macros = tuple(texts[i] for i in at_macro)
-        line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        line_starts = line_starts_of(source)
         shifts: dict[int, _Shift] = {}
 
         def shift(piece: int) -> _Shift:
@@ -186,7 +185,7 @@ class IncrementalChecker:
         kind = self._kinds.get(text)
         if kind is None:
             kind = "other"
-            if "define" in text:  # the one word that starts a macro
+            if DEFINE in text:  # the one word that starts a macro
                 file = parse(text).file
                 if file.macros:
                     kind = "mixed" if file.networks else "macro"

@@ -19,7 +19,9 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from .builder import build_file
 from .diagnostics import Diagnostic
-from .fastparse import SyntaxFallback, line_starts_of, parse_fast
+from .fastparse import SyntaxFallback, parse_fast
+from .lexicon import comments as comment_matches
+from .lexicon import is_skipped, line_starts_of, marks
 from .macros import expand_macros
 from .model import File, Span
 
@@ -115,36 +117,36 @@ def parse(
 #: with E105 (Python refuses to convert an integer of over 4300 digits)
 MAX_NESTING = 100
 MAX_DIGITS = 100
-_REFUSED = re.compile(
-    r'[(\[{]|[)\]}]|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|(?:#|//)[^\n]*'
-    rf"|(?<![\w.])\d{{{MAX_DIGITS + 1},}}"
-)
+_LONG_NUMBER = re.compile(rf"(?<![\w.])\d{{{MAX_DIGITS + 1},}}")
+_DIGITS = re.compile(r"\d+")
 
 
 def refused(source: str, start: int, end: int) -> tuple[int, int, str, str] | None:
     """What in ``source[start:end]`` the parsers are not given (strings and comments
     skipped): ``(offset, length, code, message)`` of the first bracket opening level
     MAX_NESTING + 1 or of a number of over MAX_DIGITS digits, else None."""
-    depth = 0
-    for m in _REFUSED.finditer(source, start, end):
+    opening = sum(source.count(c, start, end) for c in "([{")
+    if opening <= MAX_NESTING and _LONG_NUMBER.search(source, start, end) is None:
+        return None  # the common case, told without a scan
+    depth, after = 0, start
+    for m in marks(source, "()[]{}0123456789", start, end):
+        at = m.start()
+        if at < after or is_skipped(m):
+            continue
         c = m.group()
-        if c[0].isdigit():
-            return m.start(), len(c), "E105", f"number of {len(c)} digits (at most {MAX_DIGITS})"
-        if c in "([{":
+        if c.isdigit():
+            long = _LONG_NUMBER.match(source, at, end)
+            if long is not None:
+                n = long.end() - at
+                return at, n, "E105", f"number of {n} digits (at most {MAX_DIGITS})"
+            after = _DIGITS.match(source, at, end).end()
+        elif c in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                return m.start(), 1, "E104", f"nested more than {MAX_NESTING} levels deep"
-        elif c in ")]}":
+                return at, 1, "E104", f"nested more than {MAX_NESTING} levels deep"
+        else:
             depth = max(depth - 1, 0)
     return None
-
-
-#: a brace, or the start of what can hold one that is not one: a string or a comment
-_BRACE_OR_QUOTE = re.compile(r"[{}\"'#/]")
-#: strings and comments as the grammar's terminals read them (group 1: a comment)
-_COMMENT_RE = re.compile(
-    r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|((?:#|//)[^\n]*|/\*[\s\S]*?\*/)'
-)
 
 
 def split_items(source: str) -> list[tuple[int, int]]:
@@ -155,23 +157,17 @@ def split_items(source: str) -> list[tuple[int, int]]:
     item or several; its errors then stay within it.
     """
     pieces: list[tuple[int, int]] = []
-    depth = start = pos = 0
-    search, skip = _BRACE_OR_QUOTE.search, _COMMENT_RE.match
-    while (m := search(source, pos)) is not None:
-        at = m.start()
-        char = source[at]
-        if char == "{":
+    depth = start = 0
+    for m in marks(source, "{}"):
+        if is_skipped(m):
+            continue
+        if m.group() == "{":
             depth += 1
-            pos = at + 1
-        elif char == "}":
-            depth -= 1
-            pos = at + 1
-            if depth == 0:
-                pieces.append((start, pos))
-                start = pos
         else:
-            s = skip(source, at)
-            pos = s.end() if s else at + 1
+            depth -= 1
+            if depth == 0:
+                pieces.append((start, m.end()))
+                start = m.end()
     pieces.append((start, len(source)))
     return pieces
 
@@ -210,12 +206,8 @@ def _finish(file: File, path: str | None, diags: list[Diagnostic]) -> ParseResul
 
 def comments(source: str) -> list[tuple[Span, str]]:
     """Every comment with its span (strings are skipped, so ``"#"`` is no comment)."""
-    out = []
     line_starts = line_starts_of(source)
-    for m in _COMMENT_RE.finditer(source):
-        if m.group(1):
-            out.append((span_of(m.start(), m.end(), line_starts), m.group(0)))
-    return out
+    return [(span_of(m.start(), m.end(), line_starts), m.group()) for m in comment_matches(source)]
 
 
 def span_of(start: int, end: int, line_starts: list[int]) -> Span:

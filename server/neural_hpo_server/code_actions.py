@@ -36,26 +36,30 @@ def _action(ls, uri, title, kind, text_edits, diagnostics=None, preferred=False)
 
 
 def did_you_mean(
-    ls: NeuralServer, uri: str, text_of_range, diagnostics: list[lsp.Diagnostic]
+    ls: NeuralServer, uri: str, diagnostics: list[lsp.Diagnostic]
 ) -> list[lsp.CodeAction]:
-    """Replace a misspelt name with the suggestion carried in the diagnostic's data."""
+    """Write the suggestion a diagnostic carries in its data (``diagnostics.suggestion_data``)."""
     out = []
     for d in diagnostics:
-        fix = d.data.get("suggestion") if isinstance(d.data, dict) else None
-        if not isinstance(fix, str):
-            continue
-        old = text_of_range(d.range)
-        new = (
-            f"{old[0]}{fix}{old[-1]}"
-            if len(old) >= 2 and old[0] == old[-1] and old[0] in "\"'"
-            else fix
-        )
-        out.append(
-            _action(
-                ls, uri, f"Replace with {fix}", QUICKFIX, [lsp.TextEdit(d.range, new)], [d], True
-            )
-        )
+        fix = _suggestion(d.data)
+        if fix is not None:
+            text, rng = fix
+            edit = lsp.TextEdit(rng, text)
+            out.append(_action(ls, uri, f"Replace with {text}", QUICKFIX, [edit], [d], True))
     return out
+
+
+def _suggestion(data: object) -> tuple[str, lsp.Range] | None:
+    """The text and range in a diagnostic's ``data``, if it is a suggestion of ours (a client
+    sends back what we published, or anything)."""
+    if not isinstance(data, dict) or not isinstance(data.get("suggestion"), str):
+        return None
+    try:
+        ends = [data["range"][k] for k in ("start", "end")]
+        start, end = (lsp.Position(int(p["line"]), int(p["character"])) for p in ends)
+    except (KeyError, TypeError, ValueError):
+        return None  # not our shape: no quick fix for it
+    return data["suggestion"], lsp.Range(start, end)
 
 
 def study_actions(ls: NeuralServer, uri: str, snap: Snapshot, offset: int) -> list[lsp.CodeAction]:
@@ -139,10 +143,7 @@ def register(ls: NeuralServer) -> None:
         if doc is None:
             return []
 
-        def text_of_range(rng: lsp.Range) -> str:
-            return doc.text[doc.index.offset(rng.start) : doc.index.offset(rng.end)]
-
-        out = did_you_mean(ls, doc.uri, text_of_range, params.context.diagnostics)
+        out = did_you_mean(ls, doc.uri, params.context.diagnostics)
         snap = await ls.snapshot(params, exact=True)
         if snap is None:
             return out

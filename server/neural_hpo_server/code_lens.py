@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from neural_hpo.dsl.lexicon import value_text
+
 from . import engine_check
 from .commands import CANCEL_HPO, OPEN_REPORT, RUN_HPO
 from .costs import ESTIMATE_TIME, cost_of
-from .values import show
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -32,7 +33,7 @@ def study_status(info: StudyInfo) -> str:
     """``50 trials · best accuracy 0.981`` from the storage (which holds no trial target)."""
     text = f"{info.n_total} trials"
     if info.best_value is not None:
-        text += f" · best {info.metric} {show(info.best_value)}"
+        text += f" · best {info.metric} {value_text(info.best_value, digits=4)}"
     if info.parent:
         text += f" ({info.reuse_note()})"
     return text

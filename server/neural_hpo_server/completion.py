@@ -4,7 +4,6 @@ optimizers, losses, booleans, enum choices, samplers), the ``hpo(`` forms, macro
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from neural_hpo.dsl.catalog import (
     ArgSpec,
     call_spec,
 )
+from neural_hpo.dsl.lexicon import DEFINE, TERMINALS, code
 
 from .context import Context, cursor_context
 
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 K = lsp.CompletionItemKind
 _NUMERIC = ("int", "float", "int_tuple", "rate_schedule")
-_MACRO = re.compile(r"^[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\(([^)]*)\))?", re.M)
+_MACRO = (
+    rf"(?m:^[ \t]*{DEFINE}[ \t]+(?P<macro>{TERMINALS['NAME']})[ \t]*(?:\((?P<params>[^)]*)\))?)"
+)
 
 #: (label, snippet, plain text, doc) of each hpo form
 HPO_FORMS = (
@@ -224,8 +226,8 @@ def _arg_spec(owner: str | None, key: str | None) -> ArgSpec | None:
 def macros(text: str) -> dict[str, list[str]]:
     """Macro names defined in ``text`` with their parameters."""
     return {
-        m.group(1): [p.strip() for p in (m.group(2) or "").split(",") if p.strip()]
-        for m in _MACRO.finditer(text)
+        m["macro"]: [p.strip() for p in (m["params"] or "").split(",") if p.strip()]
+        for m in code(text, _MACRO)
     }
 
 

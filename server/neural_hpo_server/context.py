@@ -11,27 +11,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*|//[^\n]*)
-    |(?P<string>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)
-    |(?P<num>\d[\w.]*(?:[eE][-+]?\d+)?)
-    |(?P<arrow>->)
-    |(?P<open>[(\[{])
-    |(?P<close>[)\]}])
-    |(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<punct>[:=,])
-    |(?P<nl>\n)""",
-    re.X,
+from neural_hpo.dsl.lexicon import (
+    BLOCK_WORDS,
+    HPO_FORMS,
+    TERMINALS,
+    TOP_WORDS,
+    is_hpo,
+    scan_half_typed,
 )
-_WORD_BEFORE = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_]*$")
-_WORD = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_]*")
-_BLOCK_WORDS = {
-    "training": "training",
-    "train": "training",
-    "execution": "execution",
-    "execute": "execution",
-}
-_LEGACY_FORMS = {"choice", "categorical", "range", "log_range"}
+
+_WORD_RE = f"(?:{TERMINALS['MACRO_REF']}|{TERMINALS['NAME']})"
+#: what the cursor context reads between the lexicon's strings and comments
+_TOKENS = "|".join(
+    (
+        r"(?P<num>\d[\w.]*(?:[eE][-+]?\d+)?)",  # loose: a number may be half-typed
+        "(?P<arrow>->)",
+        r"(?P<open>[(\[{])",
+        r"(?P<close>[)\]}])",
+        f"(?P<name>{_WORD_RE})",
+        "(?P<punct>[:=,])",
+        r"(?P<nl>\n)",
+    )
+)
+_WORD_BEFORE = re.compile(_WORD_RE + "$")
+_WORD = re.compile(_WORD_RE)
 
 
 @dataclass
@@ -70,7 +73,7 @@ class Context:
 def block_start(text: str, offset: int) -> int:
     """Offset of the last ``network``/``define`` line start before ``offset`` (0 when none)."""
     best = 0
-    for kw in ("network", "define"):
+    for kw in TOP_WORDS:
         i = text.rfind("\n" + kw, 0, offset)
         if i >= 0:
             best = max(best, i + 1)
@@ -96,15 +99,24 @@ def cursor_context(text: str, offset: int) -> Context:
     start = offset - len(prefix)
     stack = [_Frame("top")]
     last: tuple[str, str] | None = None
-    for tok in _TOKEN.finditer(text, block_start(text, start), start):
+    for tok in scan_half_typed(text, _TOKENS, block_start(text, start), start):
         kind, value = tok.lastgroup, tok.group()
-        unterminated = kind != "string" or len(value) < 2 or value[-1] != value[0]
-        if tok.end() == start and kind in ("comment", "string", "num") and unterminated:
+        if tok.end() == start and _open_at_end(kind, value):
             return Context("none", prefix, start)
         _step(stack, kind, value, last)
         if kind not in ("comment", "nl"):
             last = (kind, value)
     return _classify(stack, prefix, start)
+
+
+def _open_at_end(kind: str | None, value: str) -> bool:
+    """Whether a token that ends at the cursor goes on there: a number, a line comment, an
+    unclosed string or block comment (what the cursor is in, nothing is completed)."""
+    if kind == "string":
+        return len(value) < 2 or value[-1] != value[0]
+    if kind == "comment":
+        return not value.startswith("/*") or len(value) < 4 or not value.endswith("*/")
+    return kind == "num"
 
 
 def _step(stack: list[_Frame], kind: str, value: str, last: tuple[str, str] | None) -> None:
@@ -140,16 +152,16 @@ def _open(top: _Frame, bracket: str, last: tuple[str, str] | None) -> _Frame:
     if bracket == "(":
         if name is None:
             return _Frame("tuple", outer_key=top.key)
-        if name.lower() == "hpo" or (top.kind == "hpo" and name in _LEGACY_FORMS):
+        if is_hpo(name) or (top.kind == "hpo" and name in HPO_FORMS):
             return _Frame("hpo", name=name.lower(), outer_key=top.key or top.outer_key)
         return _Frame("call", name=name, outer_key=top.key)
     if bracket == "[":
         return _Frame("list", outer_key=top.key or (top.outer_key if top.kind == "hpo" else None))
     words = [v for k, v in top.item if k == "name"]
-    if words and words[0] in ("network", "define"):
+    if words and words[0] in TOP_WORDS:
         return _Frame("network")
-    if words and words[0] in _BLOCK_WORDS:
-        return _Frame(_BLOCK_WORDS[words[0]])
+    if words and words[0] in BLOCK_WORDS:
+        return _Frame(BLOCK_WORDS[words[0]])
     if top.kind in ("network", "top") and any(k == "close" for k, _ in top.item):
         return _Frame("network")  # a layer's sub-layer block
     return _Frame("dict", outer_key=top.key)
@@ -176,7 +188,7 @@ def _classify(stack: list[_Frame], prefix: str, start: int) -> Context:
         ctx.owner, ctx.given = top.name, frozenset(top.given)
         ctx.where, ctx.key = ("arg_value", top.key) if top.key else ("args", None)
     elif top.kind == "hpo":
-        if top.name in _LEGACY_FORMS:
+        if top.name in HPO_FORMS:
             ctx.where = "hpo_value"
         elif top.key is None and not top.item:
             ctx.where = "hpo"

@@ -1,11 +1,10 @@
 """Push diagnostics: document notifications schedule an analysis, and the analyzer hands each
-version's diagnostics here as soon as it knows them (versioned for open documents). A "did you mean X?" suggestion travels in ``data`` so
-the quick fix needs no message parsing."""
+version's diagnostics here as soon as it knows them (versioned for open documents). A diagnostic's
+suggestion ("did you mean X?") travels in ``data`` (``suggestion_data``), where the quick fix reads it."""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
@@ -18,25 +17,26 @@ if TYPE_CHECKING:
     from .server import NeuralServer
 
 SOURCE = "neural-hpo"
-_SUGGESTION = re.compile(r"\(did you mean ([^?()]+)\?\)")
 
 
-def suggestion(message: str) -> str | None:
-    """The name a "did you mean X?" message proposes."""
-    m = _SUGGESTION.search(message)
-    return m.group(1) if m else None
+def suggestion_data(d: Diagnostic, index: LineIndex) -> dict[str, Any] | None:
+    """``data`` of the LSP diagnostic: the suggested text and the range it replaces, as JSON."""
+    if d.suggestion is None:
+        return None
+    rng = index.span_range(d.suggestion.span)
+    at = [{"line": p.line, "character": p.character} for p in (rng.start, rng.end)]
+    return {"suggestion": d.suggestion.text, "range": {"start": at[0], "end": at[1]}}
 
 
 def to_lsp(d: Diagnostic, index: LineIndex) -> lsp.Diagnostic:
     """One checker diagnostic in LSP terms (the hint, when any, on a second line)."""
-    fix = suggestion(d.message)
     return lsp.Diagnostic(
         range=index.span_range(d.span),
         message=d.message + (f"\nhint: {d.hint}" if d.hint else ""),
         severity=lsp.DiagnosticSeverity(int(d.severity)),
         code=d.code,
         source=SOURCE,
-        data={"suggestion": fix} if fix else None,
+        data=suggestion_data(d, index),
     )
 
 

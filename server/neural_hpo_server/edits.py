@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from neural_hpo.dsl.lexicon import value_text
+
 from .locate import hpo_specs, params_of
-from .values import number_text, replacement
+from .values import replacement
 
 if TYPE_CHECKING:
     from neural_hpo.dsl.model import HpoSpec
@@ -57,10 +59,10 @@ def narrow_edit(
     bounds = info.top_ranges.get(p.name)
     if bounds is None or bounds[0] >= bounds[1] or (bounds[0], bounds[1]) == (p.low, p.high):
         return None
-    as_float = p.kind == "float"
-    parts = [number_text(bounds[0], as_float), number_text(bounds[1], as_float)]
+    kind = float if p.kind == "float" else int  # a number that reads back as the same kind
+    parts = [value_text(kind(bounds[0])), value_text(kind(bounds[1]))]
     if p.step:
-        parts.append(f"step={number_text(p.step, as_float)}")
+        parts.append(f"step={value_text(kind(p.step))}")
     name = f', name: "{spec.name}"' if spec.name else ""
     text = f"hpo({spec.kind}: [{', '.join(parts)}]{name})"
     return p.name, lsp.TextEdit(snap.index.span_range(spec.span), text)

@@ -24,6 +24,7 @@ from neural_hpo.dsl.catalog import (
     call_spec,
     schedule_spec,
 )
+from neural_hpo.dsl.lexicon import value_text
 
 from .completion import arg_detail
 from .context import cursor_context, word_at
@@ -31,7 +32,6 @@ from .costs import cost_of
 from .locate import Found, locate, params_of
 from .positions import map_offset
 from .studies import StudyInfo
-from .values import show
 
 if TYPE_CHECKING:
     from neural_hpo.dsl.space.model import Param
@@ -103,7 +103,11 @@ def param_doc(p: Param, info: StudyInfo | None) -> str:
         return "\n\n".join(lines)
     lines.append(
         f"study `{info.study}`: {info.n_complete} complete trials"
-        + (f", best {info.metric} {show(info.best_value)}" if info.best_value is not None else "")
+        + (
+            f", best {info.metric} {value_text(info.best_value, digits=4)}"
+            if info.best_value is not None
+            else ""
+        )
     )
     imp = (info.importance or {}).get(p.name)
     if imp is not None:
@@ -114,7 +118,7 @@ def param_doc(p: Param, info: StudyInfo | None) -> str:
     elif info.importance is None:
         lines.append("importance: not computed yet")
     if p.name in info.best_params:
-        best = show(info.best_params[p.name])
+        best = value_text(info.best_params[p.name], digits=4)
         lines.append(f"best value: `{best}`")
         if imp is not None and imp.value < LOW_IMPORTANCE:
             lines.append(f"_importance below {LOW_IMPORTANCE}: fix it to {best}?_")
@@ -167,7 +171,7 @@ def _network_doc(name: str, snap: Snapshot, info: StudyInfo | None) -> str:
     if info is not None:
         text += f"\n\nnewest study `{info.study}`: {info.n_complete}/{info.n_total} trials complete"
         if info.best_value is not None:
-            text += f", best {info.metric} {show(info.best_value)}"
+            text += f", best {info.metric} {value_text(info.best_value, digits=4)}"
         if info.parent:
             text += f"; {info.reuse_note()}"
     return text

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from neural_hpo.dsl.lexicon import value_text
+
 from .locate import hpo_specs, params_of
-from .values import show
 
 if TYPE_CHECKING:
     from .server import NeuralServer
@@ -26,7 +27,7 @@ def hints(ls: NeuralServer, snap, lo: int, hi: int) -> list[lsp.InlayHint]:
         for spec in hpo_specs(net):
             params = params_of(space, spec)
             if len(params) == 1 and params[0].name in best and lo <= spec.span.end <= hi:
-                label = f"best: {show(best[params[0].name])}"
+                label = f"best: {value_text(best[params[0].name], digits=4)}"
                 out.append(
                     lsp.InlayHint(snap.index.position(spec.span.end), label, padding_left=True)
                 )

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from neural_hpo.dsl.lexicon import value_text
 from neural_hpo.labels import duration
 from neural_hpo.storage import sqlite_path
 
 from .engine_cli import default, flag_of
-from .values import show
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -79,7 +79,7 @@ class Job:
         if in_study is not None:
             text += f" · {in_study} in study"
         if self.best is not None:
-            text += f" · best {self.metric} {show(self.best)}"
+            text += f" · best {self.metric} {value_text(self.best, digits=4)}"
         if self.started is not None and self.done and self.total and self.done < self.total:
             left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
             text += f" · ETA {duration(left)}"

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from neural_hpo.dsl.lexicon import value_text
 from neural_hpo.dsl.model import HpoSpec
-
-
-def show(v: Any) -> str:
-    """A value for hovers, lenses and hints: ``128``, ``0.00123``, ``relu``, ``true``."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "None" if v is None else str(v)
-
-
-def number_text(v: float | int, as_float: bool) -> str:
-    """A number that reads back as the same kind: ``3.0`` stays a float."""
-    if not as_float:
-        return str(int(v))
-    text = f"{float(v):.6g}"
-    return text if any(c in text for c in ".en") else text + ".0"
 
 
 def replacement(spec: HpoSpec, value: Any, source: str) -> str | None:
@@ -42,4 +26,4 @@ def replacement(spec: HpoSpec, value: Any, source: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return number_text(value, isinstance(value, float))
+    return value_text(value)

@@ -71,7 +71,14 @@ async def test_diagnostics_with_utf16_ranges_and_suggestions(client, workspace) 
         pos(text, '"😀"'), pos(text, '"😀"', 3)
     )  # 3 code points, 4 UTF-16 units
     assert by_code["E301"].range.start == pos(BROKEN, "Dropot")
-    assert by_code["E301"].data == {"suggestion": "Dropout"}
+    start, end = pos(BROKEN, "Dropot"), pos(BROKEN, "Dropot", 6)
+    assert by_code["E301"].data == {
+        "suggestion": "Dropout",
+        "range": {
+            "start": {"line": start.line, "character": start.character},
+            "end": {"line": end.line, "character": end.character},
+        },
+    }
     assert by_code["E308"].severity == T.DiagnosticSeverity.Error
     # a fix arrives as an incremental change: the diagnostics follow the newest version
     rng = T.Range(pos(BROKEN, "Dropot"), pos(BROKEN, "Dropot", 6))
@@ -86,6 +93,10 @@ async def test_diagnostics_with_utf16_ranges_and_suggestions(client, workspace) 
     )
     (fix,) = actions  # E310 names no suggestion
     assert fix.title == "Replace with Dropout" and fix.is_preferred
+    (edit,) = (
+        fix.edit.document_changes[0].edits if fix.edit.document_changes else fix.edit.changes[uri]
+    )
+    assert (edit.range, edit.new_text) == (T.Range(start, end), "Dropout")
 
 
 async def test_diagnostics_follow_edits_across_networks(client, workspace) -> None:

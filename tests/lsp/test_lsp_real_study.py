@@ -21,9 +21,9 @@ from lsp_support import (
     until_lens,
 )
 from lsprotocol import types as T
-from neural_hpo_server.values import show
 
 from neural_hpo.dsl.analysis import analyze
+from neural_hpo.dsl.lexicon import value_text
 from neural_hpo.importance import DEFAULT_METHOD, cached_importance
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
@@ -76,7 +76,7 @@ async def test_hover_shows_importance_and_best_value(client, workspace) -> None:
     assert f"importance {imp:.2f} ± {std:.2f} ({DEFAULT_METHOD}, {N_TRIALS} trials, " in text
     assert f"{result.confidence} confidence)" in text
     assert f"study `{study.study_name}`: {N_TRIALS} complete trials" in text
-    assert f"best accuracy {show(best.value)}" in text
+    assert f"best accuracy {value_text(best.value, digits=4)}" in text
     assert f"best value: `{best.params['dense_1.units']}`" in text
 
 
@@ -90,7 +90,7 @@ async def test_inlay_hints_show_best_values(client, workspace) -> None:
         )
     )
     best = stored_study(workspace).best_params
-    assert [h.label for h in hints] == [f"best: {show(v)}" for v in best.values()]
+    assert [h.label for h in hints] == [f"best: {value_text(v, digits=4)}" for v in best.values()]
 
 
 async def test_fix_to_best_value_checks_clean(client, workspace) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from neural_hpo.dsl.constraints import OPERATORS, parse_bound
 
-from ..arguments import bind, bind_layer, did_you_mean
+from ..arguments import bind, bind_layer, misspelt
 from ..catalog import (
     EXECUTION_KEYS,
     LAYERS,
@@ -80,10 +80,8 @@ def _check_layer(layer: Layer, space: SearchSpace) -> list[Diagnostic]:
         ]
     if spec is None:
         return [
-            Diagnostic(
-                "E301",
-                f"unknown layer {layer.name!r}{did_you_mean(layer.name, list(LAYERS))}",
-                layer.name_span,
+            misspelt(
+                "E301", f"unknown layer {layer.name!r}", layer.name, list(LAYERS), layer.name_span
             )
         ]
     bound = bind_layer(layer, spec)
@@ -172,9 +170,11 @@ def _check_settings(net: Network, space: SearchSpace) -> list[Diagnostic]:
         if check is None:
             known = [*SETTINGS, "training", "execution"]
             out.append(
-                Diagnostic(
+                misspelt(
                     "E110",
-                    f"unknown setting {s.name!r}{did_you_mean(s.name, known)}",
+                    f"unknown setting {s.name!r}",
+                    s.name,
+                    known,
                     s.name_span,
                     hint="a network holds input, layers, loss, optimizer, metrics, training and execution",
                 )
@@ -265,11 +265,14 @@ def _check_loss(s: Setting, space: SearchSpace, net: Network) -> list[Diagnostic
         if name is None or isinstance(node, Call) or name.lower() not in LOSS_ALIASES:
             shown = f"{name!r}" if name is not None else "this value"
             out.append(
-                Diagnostic(
+                misspelt(
                     "E310",
-                    f"unknown loss {shown}{did_you_mean(name or '', list(LOSS_ALIASES))}",
+                    f"unknown loss {shown}",
+                    name or "",
+                    list(LOSS_ALIASES),
                     node.span,
                     hint="losses: " + ", ".join(sorted(set(LOSS_ALIASES.values()))),
+                    quoted=isinstance(node, Literal),
                 )
             )
     return out
@@ -282,11 +285,14 @@ def _check_optimizer(s: Setting, space: SearchSpace, net: Network) -> list[Diagn
         if spec is None:
             shown = f"{name!r}" if name is not None else "this value"
             out.append(
-                Diagnostic(
+                misspelt(
                     "E309",
-                    f"unknown optimizer {shown}{did_you_mean(name or '', list(OPTIMIZERS))}",
+                    f"unknown optimizer {shown}",
+                    name or "",
+                    list(OPTIMIZERS),
                     getattr(node, "name_span", node.span) if isinstance(node, Call) else node.span,
                     hint="optimizers: " + ", ".join(OPTIMIZERS),
+                    quoted=isinstance(node, Literal),
                 )
             )
             continue
@@ -307,7 +313,7 @@ def _check_metrics(s: Setting, space: SearchSpace, net: Network) -> list[Diagnos
     out = []
     for item in items:
         name = item.name if isinstance(item, Ident) else getattr(item, "value", None)
-        problem = _metric_problem(name, item.span, losses)
+        problem = _metric_problem(name, item.span, losses, isinstance(item, Literal))
         if problem is not None:
             out.append(problem)
     return out
@@ -325,7 +331,9 @@ def network_losses(net: Network, space: SearchSpace) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(LOSS_ALIASES[n.lower()] for n in names))  # type: ignore[union-attr]
 
 
-def _metric_problem(name: object, span: Span, losses: tuple[str, ...] | None) -> Diagnostic | None:
+def _metric_problem(
+    name: object, span: Span, losses: tuple[str, ...] | None, quoted: bool = False
+) -> Diagnostic | None:
     """E314 for a name that is no metric (suggesting only a near spelling), E320 for a loss
     other than the network's: only the network's own loss is measured (as ``loss``)."""
     if not isinstance(name, str):
@@ -342,11 +350,15 @@ def _metric_problem(name: object, span: Span, losses: tuple[str, ...] | None) ->
             span,
             hint="write loss to record the validation loss",
         )
-    return Diagnostic(
+    return misspelt(
         "E314",
-        f"unknown metric {name!r}{did_you_mean(name, list(METRICS), cutoff=0.8)}",
+        f"unknown metric {name!r}",
+        name,
+        list(METRICS),
         span,
         hint="metrics: " + ", ".join(METRICS),
+        cutoff=0.8,
+        quoted=quoted,
     )
 
 
@@ -422,9 +434,11 @@ def _check_block_item(
     spec = keys.get(name)
     if spec is None:
         return [
-            Diagnostic(
+            misspelt(
                 "E116",
-                f"unknown {block.kind} key {name!r}{did_you_mean(name, list(keys))}",
+                f"unknown {block.kind} key {name!r}",
+                name,
+                list(keys),
                 span,
                 hint=f"{block.kind} takes " + ", ".join(keys),
             )
@@ -448,11 +462,14 @@ def _check_sampler(key: str, value: Value) -> list[Diagnostic]:
         return []
     shown = f"{text!r}" if isinstance(text, str) else "this value"
     return [
-        Diagnostic(
+        misspelt(
             "E315",
-            f"unknown {key} {shown}{did_you_mean(text if isinstance(text, str) else '', choices)}",
+            f"unknown {key} {shown}",
+            text if isinstance(text, str) else "",
+            choices,
             value.span,
             hint=f"{key} takes " + ", ".join(dict.fromkeys(choices)),
+            quoted=isinstance(value, Literal),
         )
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..arguments import bind, did_you_mean
+from ..arguments import bind, misspelt
 from ..catalog import SCHEDULES, ArgSpec, schedule_spec
 from ..diagnostics import Diagnostic
 from ..model import Call, DictValue, HpoSpec, Ident, ListValue, Literal, MacroRef, TupleValue, Value
@@ -103,10 +103,11 @@ def check_schedule(call: Call, space: SearchSpace) -> list[Diagnostic]:
     spec = schedule_spec(call.name)
     if spec is None:
         return [
-            Diagnostic(
+            misspelt(
                 "E321",
-                f"unknown learning-rate schedule {call.name!r}"
-                f"{did_you_mean(call.name, list(SCHEDULES))}",
+                f"unknown learning-rate schedule {call.name!r}",
+                call.name,
+                list(SCHEDULES),
                 call.name_span,
                 hint="schedules: " + ", ".join(SCHEDULES),
             )

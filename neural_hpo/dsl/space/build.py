@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from ..arguments import bind, bind_layer
 from ..catalog import LAYERS, OPTIMIZERS, schedule_spec
 from ..diagnostics import Diagnostic
+from ..lexicon import value_text
 from ..model import (
     Argument,
     Block,
@@ -32,7 +33,7 @@ from ..model import (
     TupleValue,
     Value,
 )
-from .model import Choice, Param, SearchSpace, _is_int, _is_num, _show, encode_choice, round_to_grid
+from .model import Choice, Param, SearchSpace, _is_int, _is_num, encode_choice, round_to_grid
 
 
 def tunable_places(network: Network) -> Iterator[tuple[str, Value]]:
@@ -174,11 +175,15 @@ def _param(
     log = spec.kind == "log_range"
     if low >= high:
         errors.append(
-            Diagnostic("E204", f"low ({_show(low)}) must be below high ({_show(high)})", spec.span)
+            Diagnostic(
+                "E204",
+                f"low ({value_text(low)}) must be below high ({value_text(high)})",
+                spec.span,
+            )
         )
     if log and low <= 0:
         errors.append(
-            Diagnostic("E207", f"log_range needs low > 0, got {_show(low)}", spec.low.span)
+            Diagnostic("E207", f"log_range needs low > 0, got {value_text(low)}", spec.low.span)
         )
     if step is not None:
         if log:
@@ -187,13 +192,13 @@ def _param(
             )
         elif step <= 0:
             errors.append(
-                Diagnostic("E205", f"step must be positive, got {_show(step)}", spec.step.span)
+                Diagnostic("E205", f"step must be positive, got {value_text(step)}", spec.step.span)
             )
         elif low < high and step > high - low:
             errors.append(
                 Diagnostic(
                     "E206",
-                    f"step {_show(step)} is larger than the range [{_show(low)}, {_show(high)}]",
+                    f"step {value_text(step)} is larger than the range [{value_text(low)}, {value_text(high)}]",
                     spec.step.span,
                 )
             )
@@ -254,7 +259,7 @@ def _categorical_choices(spec: HpoSpec, name: str, errors: list[Diagnostic]) -> 
             continue
         kind = _choice_kind(encoded, option)
         if encoded in out and any(type(encoded) is type(o) for o in out if o == encoded):
-            errors.append(Diagnostic("E202", f"{_show(encoded)} is listed twice", option.span))
+            errors.append(Diagnostic("E202", f"{value_text(encoded)} is listed twice", option.span))
         kinds.setdefault(kind, option.span)
         out.append(encoded)
     if len(kinds) > 1:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..lexicon import value_text
 from ..model import HpoSpec, Ident, Literal, Span, TupleValue, Value
 
 Choice = Any  # None | bool | int | float | str: what Optuna stores for a categorical option
@@ -95,10 +96,10 @@ class Param:
         """``categorical: 64, 128, 256`` / ``int in [16, 64] step 16`` / ``float log-uniform in
         [0.0001, 0.01]``: the distribution in words, for hovers and docs."""
         if self.kind == "categorical":
-            return "categorical: " + ", ".join(_show(c) for c in self.choices)
+            return "categorical: " + ", ".join(value_text(c) for c in self.choices)
         scale = "log-uniform" if self.log else "uniform"
-        text = f"{self.kind} {scale} in [{_show(self.low)}, {_show(self.high)}]"
-        return text + (f" step {_show(self.step)}" if self.step else "")
+        text = f"{self.kind} {scale} in [{value_text(self.low)}, {value_text(self.high)}]"
+        return text + (f" step {value_text(self.step)}" if self.step else "")
 
     def contains(self, value: Any) -> bool:
         """Whether ``value`` is one this parameter can take."""
@@ -141,16 +142,6 @@ def round_to_grid(x: float, step: float) -> float:
     so that it reads as written: 0.6, not 0.6000000000000001."""
     digits = max(0, -math.floor(math.log10(step)) + 6) if step > 0 else 12
     return round(x, digits)
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    if v is None:
-        return "None"
-    return str(v)
 
 
 @dataclass
