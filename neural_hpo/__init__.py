@@ -1,13 +1,17 @@
 """Hyperparameter optimization for the Neural DSL.
 
 Public names load lazily so that importing ``neural_hpo`` (as the language server does) pulls in
-neither torch, optuna, ray, scikit-learn nor matplotlib until one of them is needed.
+neither torch, optuna, ray, scikit-learn nor matplotlib until one of them is needed. This front
+door also wires the layers: the engine runs trials through executors picked by name, and Ray's,
+which lives above the engine, is registered here (loaded only when a run picks it).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from neural_hpo.engine import executors as _executors
 
 __version__ = "0.1.0"
 
@@ -40,6 +44,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+#: executors of the layers above the engine, by name (``optimize_and_return(use_ray=True)``)
+_executors.register_executor("ray", "neural_hpo.distributed.executor:RayExecutor")
 
 
 def __getattr__(name: str) -> Any:

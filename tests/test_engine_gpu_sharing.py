@@ -15,7 +15,7 @@ from engine_helpers import SMALL_CONFIG
 from optuna.trial import TrialState
 
 from neural_hpo import optimize_and_return
-from neural_hpo.engine import api, precision
+from neural_hpo.engine import precision, run_spec
 from neural_hpo.engine.datasets import Dataset
 from neural_hpo.engine.devices import jobs_for, worker_gpu
 from neural_hpo.engine.study import WORKER_PREFIX, open_storage
@@ -67,7 +67,7 @@ def out_of_memory_on_trial_1(trial, config, dataset_name, backend, device):
 
 def test_out_of_memory_fails_one_trial_and_the_other_workers_go_on(storage, monkeypatch):
     """Two workers on one (mocked) GPU by trials_per_gpu=2; the spawned workers see no GPU."""
-    monkeypatch.setattr(api, "gpu_count", lambda: 1)
+    monkeypatch.setattr(run_spec, "gpu_count", lambda: 1)
     result = optimize_and_return(
         SMALL_CONFIG,
         6,

@@ -15,9 +15,9 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from neural_hpo import optimize_and_return
-from neural_hpo.engine.api import _canonical_bounds
 from neural_hpo.engine.config import load_network
 from neural_hpo.engine.datasets import Dataset
+from neural_hpo.engine.run_spec import _canonical_bounds
 from neural_hpo.engine.torch_builder import HeadAttention, PositionalEncoding, build_model
 from neural_hpo.engine.training import _Schedule, evaluate, train
 from neural_hpo.engine.values import optimizer_config, training_options

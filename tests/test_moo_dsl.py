@@ -7,7 +7,7 @@ from corpus import wrap
 
 from neural_hpo.dsl.analysis import analyze
 from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
-from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
+from neural_hpo.dsl.constraints import Constraint, parse_constraints
 
 
 def codes(training: str) -> list[str]:

@@ -16,9 +16,10 @@ import optuna
 import pytest
 from optuna._hypervolume import compute_hypervolume
 
+from neural_hpo.dsl.constraints import Constraint
+from neural_hpo.engine.objective import record_constraints
+from neural_hpo.engine.pareto import hypervolume, hypervolume_history
 from neural_hpo.engine.samplers import SearchPlan
-from neural_hpo.multiobjective.constraints import Constraint, record_constraints
-from neural_hpo.multiobjective.hypervolume import hypervolume, hypervolume_history
 from neural_hpo.trials import is_feasible
 from neural_hpo.visualization.pareto import pareto_front
 

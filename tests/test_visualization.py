@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 
 import neural_hpo
 from neural_hpo import importance as importance_package
+from neural_hpo.engine.pareto import non_dominated
 from neural_hpo.importance import importance
 from neural_hpo.trials import history
 from neural_hpo.visualization import (
@@ -28,7 +29,6 @@ from neural_hpo.visualization import (
     plot_param_importance,
     plot_slice,
 )
-from neural_hpo.visualization.pareto import non_dominated
 
 matplotlib.use("Agg")
 PARAMS = ["learning_rate", "batch_size", "dropout", "layers", "activation"]

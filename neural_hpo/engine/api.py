@@ -1,34 +1,32 @@
-"""``optimize_and_return``: the seed's one-call interface to a whole study."""
+"""``optimize_and_return``: the seed's one-call interface to a whole study.
+
+Three steps: the arguments resolved into a frozen ``RunSpec`` (``run_spec``), the study opened
+(``open_run``), and both handed to the executor the spec names (``executors``: local workers,
+or Ray when ``neural_hpo.distributed`` is registered, as the front door does).
+"""
 
 from __future__ import annotations
 
-import functools
-import math
 import os
 import time
-import uuid
-import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from neural_hpo.dsl.catalog import METRIC_DIRECTIONS, metric_for
-from neural_hpo.dsl.checks.network import network_losses
-from neural_hpo.multiobjective.constraints import Constraint, parse_constraints
-from neural_hpo.multiobjective.objectives import resolve_directions
+from neural_hpo.dsl.catalog import METRIC_DIRECTIONS
+from neural_hpo.dsl.constraints import Constraint
 from neural_hpo.storage import resolve_storage
 from neural_hpo.trials import history, is_feasible, trial_to_dict
 
-from .config import LoadedNetwork, load_network
 from .datasets import DatasetSource
-from .devices import jobs_for, resolve_device
 from .events import RUN_ATTR, EventHandler, StudyWatcher, reuse_event
-from .objective import ObjectiveFn, TrialRunner, check_backend, objective, warm_up
-from .precision import warn_if_ignored
+from .executors import Executor, StudyRun, executor_for
+from .objective import ObjectiveFn
 from .reuse import Reuse
-from .samplers import SearchPlan, keep_study_sampler, named_sampler, pruner_name, sampler_name
+from .run_spec import RunSpec, resolve_run
+from .samplers import keep_study_sampler
 from .study import (
     IN_MEMORY,
     default_lineage,
@@ -36,14 +34,8 @@ from .study import (
     fail_orphaned_trials,
     open_storage,
     open_study,
-    register_worker,
-    unregister_worker,
 )
-from .values import training_value
-from .workers import SharedBudget, WorkerReport, WorkerSpec, gpu_count, run_processes, run_worker
-
-if TYPE_CHECKING:  # Ray's modules load only for a Ray run
-    from neural_hpo.distributed.options import RayOptions
+from .workers import WorkerReport
 
 
 class OptimizationResult(dict):
@@ -142,41 +134,6 @@ class NoCompletedTrialError(RuntimeError):
         )
 
 
-def _metric_names(metric: str, objectives: Sequence[str] | None) -> list[str]:
-    """The objectives' names (checked with their directions), else the single ``metric``;
-    an alias (``top_k_accuracy``) becomes the metric it names."""
-    if objectives:
-        return [metric_for(n) or n for n in objectives]
-    name = metric_for(metric)
-    if name is None:
-        raise ValueError(f"unknown metric {metric!r}: use {', '.join(METRIC_DIRECTIONS)}")
-    return [name]
-
-
-def _canonical_bounds(
-    bounds: Mapping[str, str] | Sequence[Constraint] | None, loaded: LoadedNetwork
-) -> Mapping[str, str] | Sequence[Constraint] | None:
-    """``{metric: bound}`` under the recorded metrics' names: an alias (``top_k_accuracy``) or
-    the network's loss name becomes the metric it names; anything else is left to be refused."""
-    if not isinstance(bounds, Mapping):
-        return bounds
-    losses = network_losses(loaded.network, loaded.space) or ()
-    return {metric_for(k, losses) or k: v for k, v in bounds.items()}
-
-
-def _pruner(enable_pruning: bool, pruner: str | None, n_objectives: int) -> str:
-    """The pruner; with several objectives none, with a warning (Optuna cannot prune them)."""
-    name = pruner_name(enable_pruning, pruner)
-    if name != "none" and n_objectives > 1:
-        warnings.warn(
-            f"pruning ({name}) is switched off: Optuna cannot prune a study with several objectives",
-            UserWarning,
-            stacklevel=3,
-        )
-        return "none"
-    return name
-
-
 def optimize_and_return(
     config: str | os.PathLike,
     n_trials: int | None = None,
@@ -205,7 +162,7 @@ def optimize_and_return(
     on_event: EventHandler | None = None,
     directions: Sequence[str] | None = None,
     constraints: Mapping[str, str] | Sequence[Constraint] | None = None,
-    ray_options: RayOptions | None = None,
+    ray_options: Any = None,
     trials_per_gpu: int | None = None,
 ) -> OptimizationResult:
     """Run a study of the network in ``config`` (DSL text or a ``.neural`` path) and return the
@@ -225,214 +182,80 @@ def optimize_and_return(
     see docs/engine.md). ``objective_fn``
     replaces the objective (same signature as ``objective``). ``on_event`` receives study
     events (see ``events``). ``use_ray=True`` runs the trials on Ray Tune (``ray_options``:
-    ``neural_hpo.distributed.RayOptions``; see docs/distributed.md) into the same study.
+    ``neural_hpo.RayOptions``; see docs/distributed.md) into the same study.
     Everything is checked before any training starts.
     """
-    if ray_options is not None and not use_ray:
-        raise ValueError("ray_options are for use_ray=True")
-    check_backend(backend)
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1, not {n_jobs}")
-    names = _metric_names(metric, objectives)
-    dirs = resolve_directions(names, directions)
-    loaded = load_network(config, network)
-    bounds = parse_constraints(
-        _canonical_bounds(
-            constraints
-            if constraints is not None
-            else training_value(loaded.network, "constraints"),
-            loaded,
-        ),
-        METRIC_DIRECTIONS,
-        arg="constraints" if constraints is not None else "training.constraints",
-    )
-    n_trials = int(n_trials if n_trials is not None else training_value(loaded.network, "n_trials"))
-    for name, value in (("n_trials", n_trials), ("epochs", epochs), ("limit", limit)):
-        if value is not None and value < 1:
-            raise ValueError(f"{name} must be at least 1, not {value}")
-    if timeout is not None and not 0 < timeout < math.inf:
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
-    resolved = resolve_device(device)  # an unusable device fails now, not in every trial
-    n_jobs = _jobs(n_jobs, trials_per_gpu, device, use_ray)
-    if not use_ray:  # a Ray trial's device is its node's: each trial records its precision
-        warn_if_ignored(str(training_value(loaded.network, "precision")), resolved)
-    if seed is None and loaded.network.training("seed") is not None:
-        seed = int(training_value(loaded.network, "seed"))
-    plan = SearchPlan(
-        sampler=sampler_name(sampler, loaded.network),
-        seed=seed,
-        n_objectives=len(names),
-        pruner=_pruner(enable_pruning, pruner, len(names)),
-    )
-    if use_ray:
-        from neural_hpo.distributed.dsl_run import ray_arguments_problem
-        from neural_hpo.distributed.options import RayOptions
+    arguments = dict(locals())  # the parameters as given: nothing else is bound yet
+    del arguments["on_event"]
+    spec = resolve_run(**arguments)
+    executor = executor_for(spec.executor)
+    executor.check(spec)
+    if spec.prepare is not None:
+        spec.prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
+    run = open_run(spec, on_event)
+    return _result(run, _execute(executor, spec, run, on_event))
 
-        ray_options = ray_options or RayOptions()
-        problem = ray_arguments_problem(n_jobs, objective_fn, len(names), plan.pruner, ray_options)
-        if problem is None and bounds:
-            problem = "constraints are not supported on Ray; run them locally"
-        if problem is not None:
-            raise ValueError(f"use_ray=True: {problem}")
-    fn = objective_fn or functools.partial(
-        objective,
-        network=loaded.network.name,
-        metric=names[0],
-        objectives=names if len(names) > 1 else None,
-        data_dir=data_dir,
-        seed=seed,
-        epochs=epochs,
-        limit=limit,
-    )
-    prepare = None
-    if objective_fn is None:
-        prepare = functools.partial(
-            warm_up,
-            loaded.source,
-            dataset_name,
-            network=loaded.network.name,
-            data_dir=data_dir,
-            seed=seed,
-            limit=limit,
-        )
-    run_id = uuid.uuid4().hex
-    runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare, bounds, run_id)
-    if prepare is not None:
-        prepare()  # a missing dataset, or one that does not fit the input, fails before any trial
-    url = resolve_storage(storage)
-    if url == IN_MEMORY and (n_jobs > 1 or use_ray):
+
+def open_run(spec: RunSpec, on_event: EventHandler | None = None) -> StudyRun:
+    """Open (create, resume or seed from its parent) the spec's study, fail trials orphaned by
+    a dead run, and give a resumed study the sampler it was created with."""
+    url = resolve_storage(spec.storage)
+    if url == IN_MEMORY and (spec.n_jobs > 1 or spec.executor != "local"):
         raise ValueError(
             f"storage={IN_MEMORY!r} lives in this process: n_jobs > 1 and use_ray need a "
             "storage URL that other processes can open"
         )
+    loaded, names, dirs, bounds = spec.loaded, list(spec.names), list(spec.directions), spec.bounds
     study, reuse = open_study(
         open_storage(url),
-        study_name or default_study_name(loaded, names, plan.sampler, dirs, bounds),
+        spec.study_name or default_study_name(loaded, names, spec.plan.sampler, dirs, bounds),
         loaded,
         names,
         dirs,
-        plan.make_sampler(loaded.space),
-        plan.make_pruner(),
-        allow_space_change=allow_space_change,
+        spec.plan.make_sampler(loaded.space),
+        spec.plan.make_pruner(),
+        allow_space_change=spec.allow_space_change,
         constraints=[str(c) for c in bounds],
-        lineage=study_name or default_lineage(loaded, names, plan.sampler, dirs, bounds),
-        fresh=fresh,
+        lineage=spec.study_name or default_lineage(loaded, names, spec.plan.sampler, dirs, bounds),
+        fresh=spec.fresh,
     )
     if reuse is not None and on_event is not None:
-        on_event(reuse_event(study, n_trials, reuse))
+        on_event(reuse_event(study, spec.n_trials, reuse))
     fail_orphaned_trials(study)
-    deadline = None if timeout is None else time.time() + timeout
+    deadline = None if spec.timeout is None else time.time() + spec.timeout
     first = len(study.get_trials(deepcopy=False))
-    kept = keep_study_sampler(study, plan, named_sampler(sampler, loaded.network), loaded.space)
-    if first or kept != plan:
-        plan = kept
+    plan = keep_study_sampler(study, spec.plan, spec.named_sampler, loaded.space)
+    if first or plan != spec.plan:
         study.sampler = plan.make_sampler(loaded.space, done=first)
-    if use_ray:
-        from neural_hpo.distributed.dsl_run import run_on_ray
+    return StudyRun(study, url, first, plan, reuse, deadline)
 
-        run = functools.partial(
-            run_on_ray,
-            study,
-            loaded,
-            url,
-            n_trials,
-            sampler=study.sampler,
-            dataset_name=dataset_name,
-            device=device,
-            metric=names[0],
-            seed=seed,
-            data_dir=data_dir,
-            epochs=epochs,
-            limit=limit,
-            timeout=timeout,
-            options=ray_options,
-        )
-    else:
-        run = functools.partial(
-            _run, study, runner, plan, loaded, url, n_trials, n_jobs, deadline, device, first
-        )
-    watched = None if use_ray else run_id  # Ray trials are not tagged
+
+def _execute(
+    executor: Executor, spec: RunSpec, run: StudyRun, on_event: EventHandler | None
+) -> WorkerReport | None:
+    """The executor's run, watched for ``on_event``; Ctrl-C becomes ``StudyInterrupted``."""
+    watched = spec.run_id if executor.tags_trials else None
     try:
         if on_event is None:
-            report = run()
-        else:
-            with StudyWatcher(study, n_trials, on_event, first_number=first, run_id=watched):
-                report = run()
+            return executor.run(spec, run)
+        with StudyWatcher(
+            run.study, spec.n_trials, on_event, first_number=run.first, run_id=watched
+        ):
+            return executor.run(spec, run)
     except KeyboardInterrupt:
-        raise StudyInterrupted(study, first, watched) from None
-    trials = study.get_trials(deepcopy=False)
+        raise StudyInterrupted(run.study, run.first, watched) from None
+
+
+def _result(run: StudyRun, report: WorkerReport | None) -> OptimizationResult:
+    """The result of a run that completed a feasible trial (else its error)."""
+    trials = run.study.get_trials(deepcopy=False)
     if not any(t.state == TrialState.COMPLETE for t in trials):
-        raise NoCompletedTrialError(study)
+        raise NoCompletedTrialError(run.study)
     if not any(t.state == TrialState.COMPLETE and is_feasible(t) for t in trials):
-        raise NoFeasibleTrialError(study)
-    result = OptimizationResult(study, report)  # report: None from a Ray run
-    result.reuse = reuse
+        raise NoFeasibleTrialError(run.study)
+    result = OptimizationResult(run.study, report)  # report: None from a Ray run
+    result.reuse = run.reuse
     return result
-
-
-def _jobs(n_jobs: int, trials_per_gpu: int | None, device: str, use_ray: bool) -> int:
-    """The local worker count: ``n_jobs``, or ``trials_per_gpu`` x the GPUs ``device`` uses."""
-    if trials_per_gpu is None:
-        return n_jobs
-    if use_ray:
-        raise ValueError(
-            "trials_per_gpu is for local workers; on Ray a trial asks for a fraction of a GPU "
-            "(RayOptions(gpus_per_trial=1/K), --ray-gpus)"
-        )
-    name = device.lower()
-    gpus = gpu_count() if name in ("auto", "cuda", "gpu") else 0
-    if name.startswith("cuda:"):
-        gpus = 1  # the one GPU named (resolve_device checked that it exists)
-    return jobs_for(n_jobs, trials_per_gpu, gpus)
-
-
-def _run(
-    study: optuna.Study,
-    runner: TrialRunner,
-    plan: SearchPlan,
-    loaded: LoadedNetwork,
-    url: str,
-    n_trials: int,
-    n_jobs: int,
-    deadline: float | None,
-    device: str,
-    done: int,
-) -> WorkerReport:
-    if n_jobs == 1:
-        _run_here(study, runner, deadline, n_trials=n_trials)
-        return WorkerReport()
-    specs = [
-        WorkerSpec(
-            url,
-            study.study_name,
-            runner,
-            plan,
-            loaded.network.name,
-            i,
-            done,
-            deadline,
-            optuna.logging.get_verbosity(),
-        )
-        for i in range(n_jobs)
-    ]
-    here = functools.partial(_run_here, study, runner, deadline)
-    pin = device.lower() in ("auto", "cuda", "gpu")
-    return run_processes(study, specs, n_trials, pin, here)
-
-
-def _run_here(
-    study: optuna.Study,
-    runner: TrialRunner,
-    deadline: float | None,
-    shared: SharedBudget | None = None,
-    n_trials: int | None = None,
-) -> None:
-    """Trials in this process, registered as one of the study's workers."""
-    key = register_worker(study)
-    try:
-        run_worker(study, runner, deadline, n_trials=n_trials, shared=shared)
-    finally:
-        unregister_worker(study, key)
 
 
 def best_trial_summary(trial: FrozenTrial) -> str:

@@ -8,7 +8,7 @@ named as in ``neural_hpo.dsl.catalog.METRIC_SPECS``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,9 +17,9 @@ import optuna
 import torch
 
 from neural_hpo.dsl.catalog import METRIC_SPECS
+from neural_hpo.dsl.constraints import Constraint
 from neural_hpo.dsl.model import HpoSpec, Network
 from neural_hpo.dsl.space.materialize import materialize
-from neural_hpo.multiobjective.constraints import Constraint, record_constraints
 
 from .config import LoadedNetwork, load_network
 from .datasets import Dataset, DatasetSource, load_dataset
@@ -267,3 +267,17 @@ class TrialRunner:
             if is_out_of_memory(exc) and torch.cuda.is_available():
                 torch.cuda.empty_cache()  # the worker's next trial gets the memory back
             raise
+
+
+def record_constraints(trial: Any, constraints: Iterable[Constraint]) -> None:
+    """Set each constraint's value on the (running) Optuna ``trial`` from the metric the
+    objective recorded as a user attribute; a metric it did not record is an error."""
+    attrs = trial.user_attrs
+    for c in constraints:
+        value = attrs.get(c.metric)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError(
+                f"constraint {c}: the objective recorded no {c.metric!r} "
+                "(set it with trial.set_user_attr)"
+            )
+        trial.set_constraint(c.key, c.violation(float(value)))

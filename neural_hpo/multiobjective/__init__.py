@@ -1,28 +1,20 @@
 """Multi-objective optimization: several metrics at once, their Pareto front, metric bounds.
 
-Names load lazily: the engine imports ``constraints`` from here, and ``optimizer`` imports the
-engine.
+``optimizer`` holds ``MultiObjectiveOptimizer``, the seed's class over the engine and the figures.
+The pieces it is made of live lower down, and are this package's front door too: directions
+(``dsl.objectives``), bounds (``dsl.constraints``) and the Pareto maths (``engine.pareto``).
 """
 
-from __future__ import annotations
+from neural_hpo.dsl.constraints import Constraint, parse_constraints
+from neural_hpo.dsl.objectives import resolve_directions
+from neural_hpo.engine.pareto import default_reference_point, hypervolume_history
+from neural_hpo.multiobjective.optimizer import MultiObjectiveOptimizer
 
-import importlib
-from typing import Any
-
-_EXPORTS: dict[str, str] = {
-    "MultiObjectiveOptimizer": "neural_hpo.multiobjective.optimizer",
-    "Constraint": "neural_hpo.multiobjective.constraints",
-    "parse_constraints": "neural_hpo.multiobjective.constraints",
-    "resolve_directions": "neural_hpo.multiobjective.objectives",
-    "hypervolume_history": "neural_hpo.multiobjective.hypervolume",
-    "default_reference_point": "neural_hpo.multiobjective.hypervolume",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'neural_hpo.multiobjective' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__all__ = [
+    "Constraint",
+    "MultiObjectiveOptimizer",
+    "default_reference_point",
+    "hypervolume_history",
+    "parse_constraints",
+    "resolve_directions",
+]

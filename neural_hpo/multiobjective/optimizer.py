@@ -13,14 +13,13 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from neural_hpo.dsl.constraints import Constraint
+from neural_hpo.dsl.objectives import resolve_directions
 from neural_hpo.engine.api import OptimizationResult, optimize_and_return
 from neural_hpo.engine.objective import ObjectiveFn, objective
+from neural_hpo.engine.pareto import hypervolume_history
 from neural_hpo.visualization.hypervolume import plot_hypervolume_history
 from neural_hpo.visualization.pareto import plot_multi_objective_pareto
-
-from .constraints import Constraint
-from .hypervolume import hypervolume_history
-from .objectives import resolve_directions
 
 Objective = int | str
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-# a module import: multiobjective.hypervolume imports this package (for the front function)
-import neural_hpo.multiobjective.hypervolume as hv
+from neural_hpo.engine.pareto import hypervolume_steps
 from neural_hpo.visualization._common import empty_figure, new_figure
 
 
@@ -18,8 +17,8 @@ def plot_hypervolume_history(
     objectives: Sequence[str] | None = None,
 ) -> Figure:
     """Hypervolume of the feasible Pareto front after each trial (see
-    ``neural_hpo.multiobjective.hypervolume`` for the default reference point)."""
-    numbers, values, ref = hv.hypervolume_steps(trials, reference_point, objectives)
+    ``neural_hpo.engine.pareto`` for the default reference point)."""
+    numbers, values, ref = hypervolume_steps(trials, reference_point, objectives)
     title = "Hypervolume history"
     if not numbers:
         return empty_figure(title, "no feasible complete trial recorded every objective")

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from optuna.trial import FrozenTrial
 
+from neural_hpo.engine.pareto import non_dominated
 from neural_hpo.trials import is_feasible, load_trials
 from neural_hpo.visualization._common import (
     MAX_POINTS,
@@ -38,24 +39,6 @@ def pareto_front(trials: Any, metrics: Sequence[str]) -> tuple[list[FrozenTrial]
     return done, mask
 
 
-def non_dominated(cost: np.ndarray) -> np.ndarray:
-    """Mask of rows no other row is at least as good on every column and better on one.
-
-    After a lexicographic sort a row can only be dominated by an earlier one, and if by any
-    then by one already on the front, so each row is checked against the front alone.
-    """
-    order = np.lexsort(cost.T[::-1])
-    front: list[int] = []
-    mask = np.zeros(len(cost), dtype=bool)
-    for i in order:
-        f = cost[front]
-        dominated = ((f <= cost[i]).all(axis=1) & (f < cost[i]).any(axis=1)).any()
-        if not dominated:
-            front.append(i)
-            mask[i] = True
-    return mask
-
-
 def plot_multi_objective_pareto(
     trials: Any,
     obj_x: str,
@@ -83,6 +66,20 @@ def plot_multi_objective_pareto(
     fig = Figure(figsize=(6.5, 5.0), layout="constrained")
     ax = fig.add_subplot(projection="3d" if obj_z else None)
     labels = [f"{d.metric} ({d.direction[:3]})" for d in datas]
+    _scatter(ax, points, rest, infeasible if highlight_pareto else None)
+    if highlight_pareto:
+        _draw_front(ax, points[mask], step_line=not obj_z, maximize_x=datas[0].maximize)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if obj_z:
+        ax.set_zlabel(labels[2])
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _scatter(ax: Any, points: np.ndarray, rest: np.ndarray, infeasible: np.ndarray | None) -> None:
+    """The trials off the front (``rest``), and those that broke a constraint apart."""
     ax.scatter(
         *points[rest].T,
         s=10,
@@ -91,7 +88,7 @@ def plot_multi_objective_pareto(
         label="trials",
         rasterized=len(rest) > RASTERIZE_ABOVE,
     )
-    if highlight_pareto and infeasible.any():
+    if infeasible is not None and infeasible.any():
         ax.scatter(
             *points[infeasible].T,
             s=14,
@@ -100,25 +97,19 @@ def plot_multi_objective_pareto(
             label=f"infeasible ({int(infeasible.sum())})",
             rasterized=int(infeasible.sum()) > RASTERIZE_ABOVE,
         )
-    if highlight_pareto:
-        front = points[mask]
-        ax.scatter(
-            *front.T,
-            s=30,
-            color="tab:red",
-            edgecolor="black",
-            zorder=3,
-            label=f"Pareto front ({len(front)})",
-        )
-        if not obj_z and len(front) > 1:
-            line = front[np.argsort(front[:, 0])]
-            # the edge of the region the front dominates
-            steps = "steps-pre" if datas[0].maximize else "steps-post"
-            ax.plot(line[:, 0], line[:, 1], color="tab:red", linewidth=1, drawstyle=steps)
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    if obj_z:
-        ax.set_zlabel(labels[2])
-    ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return fig
+
+
+def _draw_front(ax: Any, front: np.ndarray, step_line: bool, maximize_x: bool) -> None:
+    """The front's points, and in 2D the edge of the region it dominates."""
+    ax.scatter(
+        *front.T,
+        s=30,
+        color="tab:red",
+        edgecolor="black",
+        zorder=3,
+        label=f"Pareto front ({len(front)})",
+    )
+    if step_line and len(front) > 1:
+        line = front[np.argsort(front[:, 0])]
+        steps = "steps-pre" if maximize_x else "steps-post"
+        ax.plot(line[:, 0], line[:, 1], color="tab:red", linewidth=1, drawstyle=steps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from neural_hpo.multiobjective.constraints import OPERATORS, parse_bound
+from neural_hpo.dsl.constraints import OPERATORS, parse_bound
 
 from ..arguments import bind, bind_layer, misspelt
 from ..catalog import (

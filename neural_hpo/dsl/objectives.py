@@ -1,4 +1,8 @@
-"""Objectives by the names of the metrics a trial records, and the direction each is optimized in."""
+"""Objectives by the names of the metrics a trial records, and the direction each is optimized in.
+
+Pure Python, in the language part: the engine checks a call's ``objectives``/``directions`` with
+it, and ``MultiObjectiveOptimizer`` its own.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,14 @@ DIRECTIONS = ("minimize", "maximize")
 
 
 def resolve_directions(
-    objectives: Sequence[str], directions: Sequence[str] | None = None
+    objectives: Sequence[str], directions: Sequence[str] | None = None, *, stacklevel: int = 3
 ) -> list[str]:
     """The direction of each objective: ``directions`` checked, or each metric's natural one.
 
     Raises ValueError naming ``objectives`` or ``directions`` for an unknown or repeated metric,
     a length mismatch or a misspelt direction. A direction against the metric's nature (maximize
-    loss) is allowed, with a warning: it is almost always a slip.
+    loss) is allowed, with a warning: it is almost always a slip (``stacklevel``: the caller's
+    caller by default, the frame the warning names).
     """
     names = list(objectives)
     if isinstance(objectives, str) or not names:
@@ -56,6 +61,6 @@ def resolve_directions(
                 f"directions: {name!r} is set to {d}, but it improves when it "
                 f"{'falls' if METRIC_DIRECTIONS[name] == 'minimize' else 'rises'}",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
     return out

@@ -8,7 +8,8 @@ met, the size of the violation otherwise. Optuna 5's samplers (TPE, GP, NSGA-II)
 to steer away from infeasible regions, and ``study.best_trial``/``best_trials`` skip infeasible
 trials. (Optuna 5 deprecates ``constraints_func`` in favour of ``set_constraint``.)
 
-Pure Python: the DSL checker uses ``parse_bound`` too, and must not import optuna.
+Pure Python, in the language part: the DSL checker reads bounds with ``parse_bound``, the engine
+turns checked ones into constraint values (``engine.objective.record_constraints``).
 """
 
 from __future__ import annotations
@@ -95,17 +96,3 @@ def parse_constraints(
             )
         out.append(Constraint(metric, *parsed))
     return tuple(out)
-
-
-def record_constraints(trial: Any, constraints: Iterable[Constraint]) -> None:
-    """Set each constraint's value on the (running) Optuna ``trial`` from the metric the
-    objective recorded as a user attribute; a metric it did not record is an error."""
-    attrs = trial.user_attrs
-    for c in constraints:
-        value = attrs.get(c.metric)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ValueError(
-                f"constraint {c}: the objective recorded no {c.metric!r} "
-                "(set it with trial.set_user_attr)"
-            )
-        trial.set_constraint(c.key, c.violation(float(value)))

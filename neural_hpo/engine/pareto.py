@@ -1,4 +1,7 @@
-"""Hypervolume: how much of objective space a study's front dominates, trial after trial.
+"""Pareto maths: the non-dominated rows of a cost matrix, and the hypervolume of a study's front.
+
+Pure numpy over ``load_trials``: the figures and the report (``visualization``) and
+``MultiObjectiveOptimizer`` read the front and the hypervolume from here.
 
 The hypervolume of a front is the volume between it and a reference point that every front
 point beats. It only grows as trials are added, and its growth is the usual progress measure of a
@@ -18,10 +21,27 @@ from typing import Any
 import numpy as np
 
 from neural_hpo.trials import TrialSet, load_trials
-from neural_hpo.visualization.pareto import non_dominated
 
 #: how far beyond the worst trial the default reference point lies, as a fraction of the range
 REFERENCE_MARGIN = 0.1
+
+
+def non_dominated(cost: np.ndarray) -> np.ndarray:
+    """Mask of rows no other row is at least as good on every column and better on one.
+
+    After a lexicographic sort a row can only be dominated by an earlier one, and if by any
+    then by one already on the front, so each row is checked against the front alone.
+    """
+    order = np.lexsort(cost.T[::-1])
+    front: list[int] = []
+    mask = np.zeros(len(cost), dtype=bool)
+    for i in order:
+        f = cost[front]
+        dominated = ((f <= cost[i]).all(axis=1) & (f < cost[i]).any(axis=1)).any()
+        if not dominated:
+            front.append(i)
+            mask[i] = True
+    return mask
 
 
 def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
