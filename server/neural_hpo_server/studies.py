@@ -28,6 +28,8 @@ from lsprotocol import types as lsp
 from neural_hpo.dsl.carry import fits
 from neural_hpo.storage import PARENT_ATTR, REUSED_FROM, STORAGE_DIR, STORAGE_ENV, STORAGE_FILE
 
+from .storage_watch import file_stamp
+
 if TYPE_CHECKING:
     from .server import NeuralServer
 
@@ -113,14 +115,7 @@ def _stamp(url: str) -> tuple[Any, ...]:
     path = sqlite_file(url)
     if path is None:
         return (os.urandom(4),)  # other databases: no cheap stamp, read every time
-    out: list[Any] = []
-    for p in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = p.stat()
-            out += [st.st_size, st.st_mtime_ns]
-        except FileNotFoundError:
-            out += [None, None]
-    return tuple(out)
+    return file_stamp(path)
 
 
 def read_studies(url: str) -> dict[str, StudyInfo]:
