@@ -9,6 +9,7 @@ the figures are drawn here one by one. Either way the page gets the same markup.
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -173,7 +174,11 @@ def _executor(data: MetricData) -> Iterator[Executor]:
             yield _Here()
             return
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield pool
+        gc.freeze()  # the workers' collector leaves the inherited trials' pages shared
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                yield pool
+        finally:
+            gc.unfreeze()
     finally:
         _SHARED.clear()
