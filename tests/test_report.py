@@ -103,10 +103,19 @@ def test_figures_drawn_in_workers_are_those_drawn_here(study, tmp_path, monkeypa
         html = create_optimization_report(study, "accuracy", tmp_path / name, interactive=False)
         return re.findall(r"<svg.*?</svg>", html.read_text(), flags=re.S)
 
+    pools = []
+
+    class Pool(report_figures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
     here = figures("here.html")
     monkeypatch.setattr(report_figures, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(report_figures, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     drawn = figures("forked.html")
+    assert len(pools) == 1, "the figures were not drawn in workers"
     assert len(drawn) == len(here) == 9 and drawn == here
 
 

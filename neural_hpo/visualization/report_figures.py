@@ -13,6 +13,7 @@ import gc
 import io
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -165,9 +166,11 @@ class _Here(Executor):
 
 @contextmanager
 def _executor(data: MetricData) -> Iterator[Executor]:
-    """Worker processes forked from here for a large study where fork exists, else this one."""
+    """Worker processes forked from here for a large study where fork exists, else this one.
+    Only a process with one thread forks (``neural-hpo report`` is one): a lock another thread
+    held at the fork would stay locked in the workers."""
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     _SHARED.update(data=data, early=plots(data, None))
     try:
         if len(data.trials) < PARALLEL_FROM or workers < 2 or not fork:
