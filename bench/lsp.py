@@ -59,6 +59,7 @@ class Client:
         self.next_id = 0
         self.waiting: dict[int, asyncio.Future] = {}
         self.diagnostics: dict[int, float] = {}  # version -> arrival time
+        self.notes: list[tuple[float, dict]] = []  # other notifications: (arrival time, message)
         self.reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
@@ -80,6 +81,8 @@ class Client:
                     self.diagnostics[v] = now
             elif "id" in msg:  # a request from the server: answer with null
                 self._send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+            else:
+                self.notes.append((now, msg))
 
     def _send(self, msg: dict) -> None:
         body = json.dumps(msg).encode()
@@ -119,10 +122,17 @@ class Client:
         return self.diagnostics[version]
 
 
-async def spawn(root: Path) -> tuple[Client, float]:
+async def spawn(root: Path, quiet: bool = False) -> tuple[Client, float]:
+    """A started server for workspace ``root`` and the seconds to its initialize result
+    (``quiet``: its log, refused requests included, is not shown)."""
     t0 = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        *CMD, env=ENV, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24
+        *CMD,
+        env=ENV,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL if quiet else None,
+        limit=2**24,
     )
     client = Client(proc)
     caps = {"textDocument": {"completion": {"completionItem": {"snippetSupport": True}}}}

@@ -65,19 +65,25 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> Non
 
 
 def drive(
-    tmp_path: Path, name: str, steps: list[str], trusted: bool = True, python: str | None = None
+    tmp_path: Path,
+    name: str,
+    steps: list[str],
+    trusted: bool = True,
+    python: str | None = None,
+    model: str = MODEL,
+    trials: int = 2,
 ) -> dict:
-    """Starts a fresh code-server on ``model.neural``, runs the UI steps; their results.
-    Untrusted: the folder opens in Restricted Mode, without the trust prompt. ``python``: the
-    interpreter the extension uses, and nothing of this checkout importable (default: this
-    Python with this checkout on PYTHONPATH)."""
+    """Starts a fresh code-server on ``model.neural`` (``model``), runs the UI steps; their
+    results. Untrusted: the folder opens in Restricted Mode, without the trust prompt.
+    ``python``: the interpreter the extension uses, and nothing of this checkout importable
+    (default: this Python with this checkout on PYTHONPATH). ``trials``: a run's trials."""
     entry = code_server()
     assert shutil.which("chromium"), "Debian's chromium is missing: run scripts/setup.sh"
     out = artifacts(name)
     ws, ext, data = tmp_path / "ws", tmp_path / "ext", tmp_path / "data"
     (data / "User").mkdir(parents=True)
     ws.mkdir()
-    (ws / "model.neural").write_text(MODEL)
+    (ws / "model.neural").write_text(model)
     settings = {
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
@@ -89,7 +95,7 @@ def drive(
         "extensions.ignoreRecommendations": True,
         "files.autoSave": "off",
         "neural.python": python or sys.executable,
-        "neural.defaultTrials": 2,
+        "neural.defaultTrials": trials,
         "security.workspace.trust.startupPrompt": "never",
     }
     (data / "User" / "settings.json").write_text(json.dumps(settings))
@@ -167,3 +173,26 @@ def test_vscode_host_runs_nothing_in_an_untrusted_workspace(tmp_path):
     steps = ["diagnostic", "untrusted"]
     result = drive(tmp_path, "vscode-untrusted", steps, trusted=False)
     _check(result, steps)
+
+
+#: four trials slow enough (50 small-batch epochs each) for the report to open while they run
+LIVE_MODEL = (
+    MODEL.replace("# two trials", "# four trials")
+    .replace("epochs: 1", "epochs: 50")
+    .replace("batch_size: 64", "batch_size: 16")
+)
+
+
+@pytest.mark.timeout(1500)
+def test_vscode_report_panel_shows_each_trial_as_it_finishes(tmp_path):
+    """A 4-trial run from the lens, its report opened from the "Open report" lens: after the
+    last trial the same page (never reloaded: a mark set in it stays) lists all 4 trials and
+    shows more points than after the first (a pruned trial adds a row, not a point). Screenshots: lenses.png, live-first.png, live-last.png
+    (the copies in docs/images/ come from this test)."""
+    result = drive(tmp_path, "vscode-live", ["live"], model=LIVE_MODEL, trials=4)
+    _check(result, ["live"])
+    detail = result["live"]["detail"]
+    assert 1 <= detail["first"] < detail["last"] <= 4 and detail["known"] == 4
+    assert detail["tabs"] == 1
+    assert any("Run HPO" in t for t in detail["titles"])
+    assert any("MB" in t for t in detail["titles"]), "the cost lens"

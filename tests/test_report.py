@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 from _browser import open_page
@@ -17,8 +18,11 @@ from optuna.trial import create_trial
 
 from neural_hpo.cli import main
 from neural_hpo.importance import cached_importance, compute_and_cache, importance
-from neural_hpo.trials import history
-from neural_hpo.visualization import create_optimization_report
+from neural_hpo.importance.core import analyze_encoded
+from neural_hpo.importance.encoding import encode
+from neural_hpo.importance.fanova import MARGINAL_GRID, marginal_curves
+from neural_hpo.trials import history, load_trials
+from neural_hpo.visualization import create_optimization_report, report_figures
 
 STRICT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -92,6 +96,36 @@ def test_report_reads_a_current_cached_result(tmp_path):
     assert len(zero_rows.findall(html)) == len(result)
     fresh = create_optimization_report(history(s), "accuracy", tmp_path / "h.html").read_text()
     assert len(zero_rows.findall(fresh)) < len(result)  # trials without the study: computed
+
+
+def test_figures_drawn_in_workers_are_those_drawn_here(study, tmp_path, monkeypatch):
+    def figures(name):
+        html = create_optimization_report(study, "accuracy", tmp_path / name, interactive=False)
+        return re.findall(r"<svg.*?</svg>", html.read_text(), flags=re.S)
+
+    pools = []
+
+    class Pool(report_figures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    here = figures("here.html")
+    monkeypatch.setattr(report_figures, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(report_figures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    drawn = figures("forked.html")
+    assert len(pools) == 1, "the figures were not drawn in workers"
+    assert len(drawn) == len(here) == 9 and drawn == here
+
+
+def test_marginal_effects_come_from_the_importance_forest():
+    data = encode(load_trials(single_objective(n_trials=30, name="m")), "accuracy")
+    result = analyze_encoded(data, "fanova")
+    mean, std = marginal_curves(data.X, data.y, MARGINAL_GRID, 0)  # all parameters always set
+    assert list(result.marginals) == data.names
+    for k, name in enumerate(data.names):
+        np.testing.assert_allclose(result.marginals[name], [mean[k], std[k]], rtol=1e-5, atol=1e-9)
 
 
 def test_multi_objective_report_has_pareto_plot_and_table(tmp_path):

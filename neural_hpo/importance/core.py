@@ -88,6 +88,7 @@ def analyze_encoded(data: Encoded, method: str, seed: int = 0) -> ImportanceResu
     std: np.ndarray | None = np.zeros(len(names))
     raw: dict[str, dict[str, float]] = {k: {} for k in RAW_FIELDS}
     main = Estimate(np.zeros(0))
+    marginals: dict[str, list[list[float]]] = {}
     for rows, fit_cols, cols in subproblems(data):
         label = ", ".join(names[c] for c in cols)
         if len(rows) < n and len(rows) < MIN_CONDITIONAL_ROWS:
@@ -109,6 +110,8 @@ def analyze_encoded(data: Encoded, method: str, seed: int = 0) -> ImportanceResu
             values = getattr(est, key)
             if values is not None:
                 raw[key].update({names[c]: weight * float(values[k]) for c, k in zip(cols, kept)})
+        if est.marginals is not None:
+            marginals.update({names[c]: _curve(est.marginals, k) for c, k in zip(cols, kept)})
         if est.pairwise is not None and len(rows) == n:
             fit_names = [names[c] for c in fit_cols]
             pairs = {(fit_names[i], fit_names[k]): v for (i, k), v in est.pairwise.items()}
@@ -125,7 +128,13 @@ def analyze_encoded(data: Encoded, method: str, seed: int = 0) -> ImportanceResu
     for key, values in raw.items():
         setattr(result, key, {k: values[k] for k in importances if k in values} or None)
     result.interactions = pairs
+    result.marginals = marginals or None
     return result
+
+
+def _curve(marginals: tuple[np.ndarray, np.ndarray], k: int) -> list[list[float]]:
+    """Column ``k``'s marginal ``[mean, std]`` at 6 significant digits (it is stored as JSON)."""
+    return [[float(f"{v:.6g}") for v in side[k]] for side in marginals]
 
 
 def subproblems(data: Encoded) -> list[tuple[np.ndarray, list[int], list[int]]]:

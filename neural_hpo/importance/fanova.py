@@ -36,6 +36,8 @@ N_POINTS = 2**13
 #: most trials a forest is fitted on; larger studies use a random subset of this many, since
 #: deep trees grow with the trials and pairwise grids with their square (10,000 trials: 10 s)
 MAX_TRIALS = 3000
+#: unit positions at which marginal effects are drawn
+MARGINAL_GRID = (np.arange(101) + 0.5) / 101
 
 
 @dataclass
@@ -195,7 +197,10 @@ def fanova(
             main = per_tree[: len(some), i] + per_tree[: len(some), k]
             pure = np.clip(joint - main, 0.0, None) / variances[: len(some)]
             pairwise[(i, k)] = float(pure.mean())
-    return Estimate(first, first_std, None, first, first_std, pairwise=pairwise)
+    marginals = tree_marginals(trees, MARGINAL_GRID)
+    return Estimate(
+        first, first_std, None, first, first_std, pairwise=pairwise, marginals=marginals
+    )
 
 
 def subsample(X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -219,9 +224,15 @@ def fanova_importance(X: np.ndarray, y: np.ndarray, seed: int) -> Estimate:
 def marginal_curves(
     X: np.ndarray, y: np.ndarray, grid: np.ndarray, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each feature's marginal effect at unit positions ``grid``: mean and std across trees."""
+    """Each feature's marginal effect at unit positions ``grid``: mean and std across trees
+    (of the forest ``fanova_importance`` fits on the same rows, which keeps these)."""
     X, y = subsample(X, y, seed)
     p = X.shape[1]
-    trees = forest_trees(make_forest(p, len(y), seed).fit(X, y), p)
+    return tree_marginals(forest_trees(make_forest(p, len(y), seed).fit(X, y), p), grid)
+
+
+def tree_marginals(trees: list[TreeANOVA], grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std across ``trees`` of each feature's marginal at ``grid``: (features, grid)."""
+    p = trees[0].boxes.lo.shape[1]
     curves = np.array([[t.marginal_at(i, grid) for i in range(p)] for t in trees])
     return curves.mean(axis=0), curves.std(axis=0)

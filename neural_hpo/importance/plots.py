@@ -15,13 +15,11 @@ from matplotlib.figure import Figure
 
 from neural_hpo.importance.core import DEFAULT_METHOD, importance, subproblems
 from neural_hpo.importance.encoding import Encoded, ParamSpace, encode
-from neural_hpo.importance.fanova import marginal_curves
+from neural_hpo.importance.fanova import MARGINAL_GRID, marginal_curves
 from neural_hpo.importance.result import ImportanceResult
 from neural_hpo.labels import short
 from neural_hpo.log_axes import log_scale
 from neural_hpo.trials import load_trials
-
-GRID = 101
 
 
 def subtitle(result: ImportanceResult) -> str:
@@ -109,11 +107,17 @@ def plot_marginal_effects(
     return marginal_effects(encode(load_trials(trials), metric), seed, params)
 
 
-def marginal_effects(data: Encoded, seed: int = 0, params: list[str] | None = None) -> Figure:
+def marginal_effects(
+    data: Encoded,
+    seed: int = 0,
+    params: list[str] | None = None,
+    known: dict[str, list[list[float]]] | None = None,
+) -> Figure:
     """Per parameter, the forest's marginal effect on the metric with a ± std band over trees.
 
     Conditional parameters are drawn from the trials where they are active. Log parameters get
-    a log axis, categorical ones a tick per choice.
+    a log axis, categorical ones a tick per choice. ``known`` holds curves already computed
+    (``ImportanceResult.marginals``, from the same forest): no forest is fitted for those.
     """
     wanted = data.names if params is None else params
     unknown = [p for p in wanted if p not in data.names]
@@ -121,10 +125,15 @@ def marginal_effects(data: Encoded, seed: int = 0, params: list[str] | None = No
         raise KeyError(
             f"params: no varying parameter {unknown[0]!r}; the trials vary {', '.join(data.names)}"
         )
-    grid = (np.arange(GRID) + 0.5) / GRID
-    curves: dict[str, tuple[ParamSpace, np.ndarray, np.ndarray]] = {}
+    grid = MARGINAL_GRID
+    known = known or {}
+    curves: dict[str, tuple[ParamSpace, np.ndarray, np.ndarray]] = {
+        s.name: (s, np.array(known[s.name][0]), np.array(known[s.name][1]))
+        for s in data.spaces
+        if s.name in known
+    }
     for rows, fit_cols, cols in subproblems(data):
-        if not any(data.names[c] in wanted for c in cols):
+        if not any(data.names[c] in wanted and data.names[c] not in curves for c in cols):
             continue
         mean, std = marginal_curves(data.X[np.ix_(rows, fit_cols)], data.y[rows], grid, seed)
         for c in cols:

@@ -29,6 +29,8 @@ class Estimate:
     total_order: np.ndarray | None = None
     total_order_std: np.ndarray | None = None
     pairwise: dict[tuple[int, int], float] | None = None
+    #: each feature's marginal effect (mean, std across the surrogate's trees), (features, grid)
+    marginals: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(eq=False)
@@ -56,6 +58,9 @@ class ImportanceResult(Mapping):
     total_order: dict[str, float] | None = None
     total_order_std: dict[str, float] | None = None
     interactions: dict[tuple[str, str], float] | None = None
+    #: per parameter, its marginal effect on the metric ``[mean, std]`` at
+    #: ``fanova.MARGINAL_GRID`` (fANOVA only), so the marginal-effects figure needs no refit
+    marginals: dict[str, list[list[float]]] | None = None
 
     def __getitem__(self, key: str) -> float:
         return self.importances[key]

@@ -10,36 +10,23 @@ user string reaches the page escaped, or as JSON the script only ever puts in ``
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import matplotlib
 import optuna
 from markupsafe import Markup
-from matplotlib.figure import Figure
 
 from neural_hpo.importance import ImportanceResult, cached_or_compute, importance
 from neural_hpo.importance.core import MIN_ROWS
-from neural_hpo.importance.encoding import encode
-from neural_hpo.importance.plots import importance_bars, interaction_heatmap, marginal_effects
 from neural_hpo.trial_rows import fail_reason, trial_row
 from neural_hpo.trials import TrialSet, is_feasible, load_trials
 from neural_hpo.visualization._common import MetricData, metric_data, param_scales, sample_indices
-from neural_hpo.visualization.contour import plot_contour
-from neural_hpo.visualization.correlation import plot_correlation_heatmap
-from neural_hpo.visualization.history import plot_optimization_history
-from neural_hpo.visualization.hypervolume import plot_hypervolume_history
-from neural_hpo.visualization.intermediate import plot_intermediate_values
-from neural_hpo.visualization.parallel import plot_parallel_coordinates
-from neural_hpo.visualization.pareto import pareto_front, plot_multi_objective_pareto
-from neural_hpo.visualization.points import hover_points
-from neural_hpo.visualization.slices import plot_slice
+from neural_hpo.visualization.pareto import pareto_front
+from neural_hpo.visualization.report_figures import render
 
 #: rows of the trials table; larger studies show the best ones and say so
 MAX_TABLE_ROWS = 500
@@ -47,10 +34,6 @@ MAX_TABLE_ROWS = 500
 MAX_SIDE_ROWS = 200
 #: metric columns of the trials table besides the report's metric
 MAX_METRIC_COLUMNS = 6
-#: lines parallel coordinates highlights
-PARALLEL_TOP_N = 50
-#: the figure whose points are hoverable
-HISTORY = "Optimization history"
 
 _NONCE = re.compile(r"[A-Za-z0-9+/=_-]{8,}")
 _ENV = jinja2.Environment(
@@ -83,7 +66,7 @@ def create_optimization_report(
         script_nonce = secrets.token_urlsafe(16)
     ts = load_trials(trials)
     data = metric_data(ts, metric or ts.default_metric())
-    result = _importance(trials, ts, data)
+    figures, result = render(data, lambda: _importance(trials, ts, data))
     table = _trials_table(data, max_table_rows)
     html = _ENV.get_template("report.html.j2").render(
         title=ts.study_name or "Optimization study",
@@ -94,10 +77,7 @@ def create_optimization_report(
         objectives=list(zip(ts.metric_names, ts.directions)),
         best=_best(data),
         dsl_source=_dsl_source(trials, ts),
-        figures=[
-            (name, _svg(make(), i, data if name == HISTORY else None))
-            for i, (name, make) in enumerate(_plots(data, result))
-        ],
+        figures=figures,
         importance=result,
         pareto=_pareto_table(ts),
         table=table,
@@ -123,60 +103,6 @@ def _importance(obj: Any, ts: TrialSet, data: MetricData) -> ImportanceResult | 
     if study is not None:
         return cached_or_compute(study, data.metric)
     return importance(ts, data.metric)
-
-
-def _plots(data: MetricData, result: ImportanceResult | None) -> list[tuple[str, Callable]]:
-    """The plots that apply to this study, each as (heading, figure factory)."""
-    ts, m, n = data.trials_set, data.metric, len(data.trials)
-    params = [s.name for s in param_scales(ts)]
-    plots: list[tuple[str, Callable[[], Figure]]] = []
-    if n:
-        plots.append((HISTORY, lambda: plot_optimization_history(ts, m)))
-    if any(t.intermediate_values for t in ts.trials):
-        plots.append(("Learning curves", lambda: plot_intermediate_values(ts, m)))
-    if len(ts.metric_names) > 1 and n:
-        x, y, *z = ts.metric_names[:3]
-        plots.append(("Pareto front", lambda: plot_multi_objective_pareto(ts, x, y, *z)))
-        plots.append(("Hypervolume history", lambda: plot_hypervolume_history(ts)))
-    if not (n and params):
-        return plots
-    plots.append(("Slice plot", lambda: plot_slice(ts, m)))
-    top = min(PARALLEL_TOP_N, n)
-    plots.append(("Parallel coordinates", lambda: plot_parallel_coordinates(ts, m, top_n=top)))
-    if result:  # 3 trials or more, and a parameter that varies
-        plots.append(("Parameter importance", lambda: importance_bars(result)))
-    if n >= 3:
-        plots.append(("Correlation", lambda: plot_correlation_heatmap(ts, m)))
-    if result:
-        plots.append(("Marginal effects", lambda: marginal_effects(encode(ts, m))))
-    if len(params) >= 2 and n >= 2:
-        ranked = list(result or {})
-        px, py = (ranked + [p for p in params if p not in ranked])[:2]
-        plots.append((f"Contour: {px} × {py}", lambda: plot_contour(ts, px, py, m)))
-    if result and result.interactions and n >= 5:
-        plots.append(("Interactions", lambda: interaction_heatmap(result)))
-    return plots
-
-
-def _svg(fig: Figure, index: int, points: MetricData | None = None) -> Markup:
-    """The figure as inline SVG markup; text stays text (escaped by matplotlib), ids unique.
-    With ``points``, the history's hoverable trial points go on top.
-
-    The layout engine runs once, here, and is then frozen: with an engine, ``savefig`` draws
-    the whole figure twice (a dry run for the layout, then the SVG), a third of a large report."""
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.execute(fig)
-        fig.set_layout_engine(None)  # "none" keeps a placeholder, and the dry run with it
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"fig{index}"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    if points is not None:
-        end = svg.rindex("</svg>")
-        svg = svg[:end] + hover_points(fig, points) + svg[end:]
-    return Markup(svg)  # matplotlib escapes the text it writes, hover_points its titles
 
 
 def _script_data(data: MetricData, table: dict[str, Any]) -> Markup:

@@ -8,7 +8,9 @@ changed, when the
 client fetches the whole report again. ``neural/reportClosed`` (client -> server, ``{uri,
 network}``) ends the watch. Clients that never ask for ``neural/report`` (Neovim: the command
 gives them the file path) get nothing. New trials are noticed by the study poll, which a
-job's trial-end events wake, so a finished trial reaches the client within about a second.
+job's trial-end events wake, and, with SQLite, by ``storage_watch`` looking at the database
+file every 0.2 s while a report is shown, so a trial any process stores reaches the client
+well within a second.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from neural_hpo.storage import sqlite_path
+
+from .storage_watch import StampWatch
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -75,6 +81,9 @@ class LiveReports:
         self.watches: dict[tuple[str, str], Watch] = {}
         self._lock = asyncio.Lock()  # one refresh at a time: no trial sent twice
         self._tasks: set[asyncio.Task] = set()
+        self._file = StampWatch(
+            lambda: sqlite_path(self._studies.url), lambda: bool(self.watches), self.refresh
+        )
 
     def wake(self) -> None:
         """Refresh soon (from a listener, on the event loop)."""
@@ -87,6 +96,7 @@ class LiveReports:
         """Called before the report is written: trials finishing meanwhile are sent after."""
         seen = await self._studies.in_worker(finished_numbers, self._studies.url, study)
         self.watches[(uri, network)] = Watch(uri, network, study, seen)
+        self._file.start()  # an SQLite file's writes noticed in a fraction of a second
 
     def job_changed(self, job: Job) -> None:
         """A job's state changed: when it ended, its network's report gets the final notice."""
@@ -106,6 +116,8 @@ class LiveReports:
         replaced = info is not None and info.study != w.study
         final = replaced or w.final
         rows = [] if replaced else await self._new_rows(w)
+        if self.watches.get(key) is not w:  # closed while its study was being read
+            return
         w.final = False
         if rows or final:
             self._send(w, rows, final)

@@ -35,6 +35,8 @@ from neural_hpo.storage import (
     sqlite_path,
 )
 
+from .storage_watch import file_stamp
+
 log = logging.getLogger(__name__)
 
 POLL_IDLE_S = 10.0
@@ -113,14 +115,7 @@ def _stamp(url: str) -> tuple[Any, ...]:
     path = sqlite_path(url)
     if path is None:
         return (os.urandom(4),)  # other databases: no cheap stamp, read every time
-    out: list[Any] = []
-    for p in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = p.stat()
-            out += [st.st_size, st.st_mtime_ns]
-        except FileNotFoundError:
-            out += [None, None]
-    return tuple(out)
+    return file_stamp(path)
 
 
 def read_studies(url: str) -> dict[str, StudyInfo]:

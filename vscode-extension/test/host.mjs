@@ -1,7 +1,7 @@
 // Drives code-server (the real VS Code workbench) in headless Chromium and records what it sees.
 //
 // usage: node host.mjs <url> <file in the workspace> <artifact dir> <step>...
-// steps: highlight, diagnostic, completion, lens, install, untrusted, run. Writes <artifact dir>/result.json
+// steps: highlight, diagnostic, completion, lens, install, untrusted, run, live. Writes <artifact dir>/result.json
 // ({step: {ok, detail}}) and one screenshot per step; stops at the first failing step.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,6 +105,53 @@ const STEPS = {
     await page.waitForTimeout(5 * SECOND);
     const jobs = await page.locator(".statusbar-item", { hasText: /HPO/ }).count();
     return { ok: refused !== null && jobs === 0, detail: { refused, jobs } };
+  },
+  // a report opened while a run goes on shows each finished trial as it lands, in the same page
+  async live(page, shot) {
+    const lenses = page.locator(`${editor} .codelens-decoration`);
+    await lenses.locator("a", { hasText: /Run HPO$/ }).first().waitFor({ timeout: 120 * SECOND });
+    await page.locator(`${editor} .monaco-scrollable-element`).first().screenshot({ path: join(out, "lenses.png") });
+    const titles = await lenses.allTextContents();
+    await lenses.locator("a", { hasText: /Run HPO$/ }).first().click();
+    await lenses.locator("a", { hasText: "Open report" }).first().waitFor({ timeout: 180 * SECOND });
+    await lenses.locator("a", { hasText: "Open report" }).first().click();
+    const state = async () => {
+      for (const frame of page.frames().filter((f) => f.parentFrame()?.parentFrame())) {
+        const seen = await frame
+          .evaluate(() => ({
+            marked: window.neuralMarked === true,
+            points: new Set([...document.querySelectorAll("circle[data-n]")].map((c) => c.dataset.n)).size,
+            live: document.querySelector("#hpo-live h2")?.textContent ?? null,
+            known: new Set([...document.querySelectorAll("tr[data-n]")].map((r) => r.dataset.n)).size,
+          }))
+          .catch(() => null);
+        if (seen !== null) return { frame, ...seen };
+      }
+      return null;
+    };
+    let first = null;
+    for (let i = 0; i < 240 && first === null; i++) {
+      const now = await state();
+      if (now !== null && now.points >= 1) first = now;
+      else await page.waitForTimeout(SECOND);
+    }
+    if (first === null) return { ok: false, detail: { titles, error: "no point in the report panel" } };
+    await first.frame.evaluate(() => (window.neuralMarked = true)); // gone if the page is reloaded
+    const panel = page.locator("iframe.webview").first();
+    await panel.screenshot({ path: join(out, "live-first.png") });
+    let last = { ...first, marked: true };
+    for (let i = 0; i < 480 && last.known < 4; i++) {
+      await page.waitForTimeout(SECOND / 4);
+      const now = await state();
+      if (now === null || !now.marked) break; // the run ended: the final report replaced the page
+      if (now.known > last.known || now.points > last.points) {
+        last = now;
+        await panel.screenshot({ path: join(out, "live-last.png") });
+      }
+    }
+    const tabs = await page.locator(".tab", { hasText: "HPO report" }).count();
+    const detail = { titles, first: first.points, last: last.points, known: last.known, live: last.live, tabs };
+    return { ok: last.points > first.points && last.known === 4 && tabs === 1, detail };
   },
   // a run started from the lens ends with the report in a webview panel
   async run(page, shot) {
