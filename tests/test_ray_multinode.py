@@ -22,7 +22,7 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
-from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
+from ray_helpers import DIGITS, ROOT, RUNTIME_ENV, finished
 
 from neural_hpo import RayOptions, optimize_and_return
 
@@ -148,13 +148,6 @@ def test_a_worker_node_killed_mid_run_has_its_trial_retried_once_in_the_study(cl
     assert retried.user_attrs["ray_failures"] == 1
     assert retried.user_attrs["node"] != victim.node_id
     assert [t.user_attrs.get("ray_failures") for t in trials].count(None) == 2
-
-
-def finished(url: str) -> list[optuna.trial.FrozenTrial]:
-    names = optuna.get_all_study_names(url)
-    if not names:
-        return []
-    return optuna.load_study(study_name=names[0], storage=url).get_trials()
 
 
 def test_a_killed_cli_driver_resumes_on_the_cluster_with_exactly_its_budget(cluster, tmp_path):

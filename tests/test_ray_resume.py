@@ -13,7 +13,7 @@ import time
 import optuna
 import pytest
 from optuna.trial import TrialState
-from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
+from ray_helpers import DIGITS, ROOT, RUNTIME_ENV, finished
 
 from neural_hpo import RayOptions, optimize_and_return
 from neural_hpo.distributed.budget import StudyBudget
@@ -28,13 +28,6 @@ from neural_hpo.distributed.budget import StudyBudget
 optimize_and_return(sys.argv[1], {n}, storage=sys.argv[2], use_ray=True, seed=0, epochs={e},
     ray_options=RayOptions(scheduler="fifo", storage_path=sys.argv[3], max_concurrent_trials=1))
 """
-
-
-def finished(url: str) -> list[optuna.trial.FrozenTrial]:
-    names = optuna.get_all_study_names(url)
-    if not names:
-        return []
-    return optuna.load_study(study_name=names[0], storage=url).get_trials()
 
 
 # Ray's OptunaSearch reports a restored trial's epochs to Optuna again; Optuna keeps the first
