@@ -13,9 +13,10 @@ import time
 import optuna
 import pytest
 from optuna.trial import TrialState
-from ray_helpers import DIGITS, ROOT, RUNTIME_ENV
+from ray_helpers import DIGITS, ROOT, RUNTIME_ENV, finished
 
 from neural_hpo import RayOptions, optimize_and_return
+from neural_hpo.distributed.budget import StudyBudget
 
 N_TRIALS = 8
 EPOCHS = 80  # a trial takes seconds, so that the driver dies mid-experiment
@@ -23,16 +24,10 @@ EPOCHS = 80  # a trial takes seconds, so that the driver dies mid-experiment
 DRIVER = """
 import sys
 from neural_hpo import RayOptions, optimize_and_return
+from neural_hpo.distributed.budget import StudyBudget
 optimize_and_return(sys.argv[1], {n}, storage=sys.argv[2], use_ray=True, seed=0, epochs={e},
     ray_options=RayOptions(scheduler="fifo", storage_path=sys.argv[3], max_concurrent_trials=1))
 """
-
-
-def finished(url: str) -> list[optuna.trial.FrozenTrial]:
-    names = optuna.get_all_study_names(url)
-    if not names:
-        return []
-    return optuna.load_study(study_name=names[0], storage=url).get_trials()
 
 
 # Ray's OptunaSearch reports a restored trial's epochs to Optuna again; Optuna keeps the first
@@ -56,7 +51,7 @@ def test_an_interrupted_experiment_resumes_without_losing_finished_trials(tmp_pa
         assert driver.poll() is None, "the driver ended before it was interrupted"
         assert time.time() < deadline, "no trial finished in time"
         time.sleep(0.5)
-    time.sleep(2)  # Tune saves its experiment state every few seconds
+    time.sleep(2)  # Tune saves the experiment every 10 s or more: trials may end after a save
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
     before = {t.user_attrs["ray_trial_id"]: t.value for t in finished(url)}
@@ -75,8 +70,35 @@ def test_an_interrupted_experiment_resumes_without_losing_finished_trials(tmp_pa
     after = {t.user_attrs["ray_trial_id"]: t.value for t in trials}
     assert len(after) == len(trials)  # each Ray trial recorded once
     assert all(after[k] == v for k, v in before.items())  # finished trials kept as they were
-    # a trial that finished after Tune last saved the experiment is unknown to the restored
-    # experiment, which runs another in its place: the study may hold a few more
-    assert len(trials) >= N_TRIALS
+    # trials that finished after Tune last saved the experiment are unknown to the restored
+    # experiment; it counts them from the study and runs only the rest
+    assert len(trials) == N_TRIALS
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert os.listdir(os.path.join(ray_dir, result.study.study_name)) == ["run-1"]
+
+
+def test_a_restored_search_counts_the_studys_trials_that_tune_lost(tmp_path):
+    """``StudyBudget`` alone: saved after suggesting a and b; then c and d ran and were written
+    (a too) before the driver died. Restored, it knows a and b, counts c and d from the study
+    (not z, another experiment's) and stops at the budget."""
+    from ray.tune.search import Searcher
+    from ray.tune.search.optuna import OptunaSearch
+
+    url, experiment = f"sqlite:///{tmp_path}/studies.db", str(tmp_path / "run-1")
+    study = optuna.create_study(study_name="s", storage=url, direction="maximize")
+
+    def searcher(budget: int) -> StudyBudget:
+        space = {"x": optuna.distributions.FloatDistribution(0, 1)}
+        inner = OptunaSearch(space=space, metric="accuracy", mode="max")
+        return StudyBudget(inner, budget, url, "s", experiment)
+
+    first = searcher(5)
+    assert first.suggest("a") and first.suggest("b")
+    saved = first.get_state()
+    for tid, where in [("a", experiment), ("c", experiment), ("d", experiment), ("z", "other")]:
+        attrs = {"ray_trial_id": tid, "ray_experiment": where}
+        study.add_trial(optuna.trial.create_trial(value=0.5, user_attrs=attrs))
+    restored = searcher(5)
+    restored.set_state(saved)
+    assert restored.suggest("e") is not None
+    assert restored.suggest("f") == Searcher.FINISHED  # a, b, e known; c, d lost: 5

@@ -2,7 +2,8 @@
 
 The engine opens the study as for a local run; here each Ray trial trains the network with the
 engine's training path (``trainable``), the search is Ray's OptunaSearch with the study's sampler
-(told the study's finished trials, reused ones included; or random search, or PBT), and ``recorder`` writes every finished Ray trial into the study.
+(told the study's finished trials, reused ones included, and held to the budget by ``budget``;
+or random search, or PBT), and ``recorder`` writes every finished Ray trial into the study.
 Experiments live in ``<storage_path>/<study name>/run-<k>``: each call starts run k+1, or with
 ``resume`` continues the latest one that Tune can restore.
 """
@@ -67,6 +68,7 @@ def run_on_ray(
     mode = "max" if METRIC_DIRECTIONS[metric] == "maximize" else "min"
     root = os.path.join(options.storage_path or default_storage_path(), study.study_name)
     name = experiment_name(root, options.resume)
+    path = os.path.join(root, name)
     with connected(options.address, runtime_env=options.runtime_env):
         experiment = Experiment(
             trainable=DSLTrainable(
@@ -91,24 +93,29 @@ def run_on_ray(
                 perturbation_interval=interval,
                 explore=SnapToSpace(loaded.space) if pbt else None,
             ),
-            search_alg=tell_finished(
-                make_search_alg(
-                    algorithm,
-                    metric=metric,
-                    mode=mode,
-                    sampler=sampler,
-                    space=distributions(loaded.space),
-                    seed=seed,
-                ),
+            search_alg=search_algorithm(
+                algorithm,
                 study,
                 loaded,
+                n_trials,
+                storage_url,
+                path,
+                metric=metric,
+                mode=mode,
+                sampler=sampler,
+                seed=seed,
             ),
             resources=trial_resources(options.cpus_per_trial, options.gpus_per_trial),
             storage_path=root,
             name=name,
             callbacks=[
                 OptunaRecorder(
-                    storage_url, study.study_name, loaded.source, loaded.network.name, metric
+                    storage_url,
+                    study.study_name,
+                    loaded.source,
+                    loaded.network.name,
+                    metric,
+                    path,
                 )
             ],
             stop=finished_training,
@@ -142,6 +149,30 @@ def tell_finished(search: Any, study: optuna.Study, loaded: LoadedNetwork) -> An
                 intermediate_values=steps or None,
             )
     return search
+
+
+def search_algorithm(
+    algorithm: str,
+    study: optuna.Study,
+    loaded: LoadedNetwork,
+    n_trials: int,
+    storage_url: str,
+    path: str,
+    **options: Any,
+) -> Any:
+    """The search algorithm of the experiment at ``path`` (``options``: make_search_alg's):
+    told the study's finished trials and, when it is a Searcher (Ray's OptunaSearch), held to
+    ``n_trials`` across a hard kill (``budget``). Random search, whose trial ids are numbered,
+    needs no such count."""
+    from ray.tune.search import Searcher
+
+    from .budget import StudyBudget
+
+    found = make_search_alg(algorithm, space=distributions(loaded.space), **options)
+    found = tell_finished(found, study, loaded)
+    if not isinstance(found, Searcher):
+        return found
+    return StudyBudget(found, n_trials, storage_url, study.study_name, path)
 
 
 def most_epochs(loaded: LoadedNetwork, epochs: int | None) -> int:

@@ -7,7 +7,9 @@ distributions, the objective value, the metrics, the device and the Ray node (``
 intermediate values, and the state: COMPLETE, PRUNED (stopped early by the scheduler; its
 value is its last epoch's, as Optuna gives a pruned trial) or FAIL (with ``fail_reason``). The
 report, importance, the language server and ``neural-hpo studies`` then read Ray runs like
-local ones. Each trial carries ``ray_trial_id``, so that a resumed experiment records a trial once.
+local ones. Each trial carries ``ray_trial_id``, so that a resumed experiment records a trial once,
+and ``ray_experiment`` (the experiment's directory), by which ``budget`` counts a resumed
+experiment's trials.
 A PBT trial's parameters are those it ended with; ``pbt_exploits`` lists, from Ray's PBT policy
 log, each time it (or a trial whose checkpoint it continued) took over another trial's
 checkpoint: at which epoch, from which epoch of the other trial, and with which new parameters.
@@ -32,6 +34,8 @@ from neural_hpo.engine.study import open_storage
 from .params import space_values
 
 RAY_TRIAL_ID = "ray_trial_id"
+#: the Ray experiment (its directory) that ran the trial
+RAY_EXPERIMENT = "ray_experiment"
 #: where the trial ran, as its trainable reports it
 PLACEMENT = ("device", "training_precision", "node", "node_ip", "ray_gpus")
 
@@ -39,8 +43,16 @@ PLACEMENT = ("device", "training_precision", "node", "node_ip", "ray_gpus")
 class OptunaRecorder(Callback):
     """Tune callback adding each finished trial to study ``study_name`` at ``storage_url``."""
 
-    def __init__(self, storage_url: str, study_name: str, source: str, network: str, metric: str):
-        self.storage_url, self.study_name = storage_url, study_name
+    def __init__(
+        self,
+        storage_url: str,
+        study_name: str,
+        source: str,
+        network: str,
+        metric: str,
+        experiment: str,
+    ):
+        self.storage_url, self.study_name, self.experiment = storage_url, study_name, experiment
         self.source, self.network, self.metric = source, network, metric
         self._study: optuna.Study | None = None
         self._curves: dict[str, dict[int, float]] = {}
@@ -107,7 +119,7 @@ class OptunaRecorder(Callback):
             k: result[k] for k in RECORDED_METRICS if k in result and state != TrialState.FAIL
         }
         attrs.update({k: result[k] for k in PLACEMENT if k in result})
-        attrs[RAY_TRIAL_ID] = tid
+        attrs[RAY_TRIAL_ID], attrs[RAY_EXPERIMENT] = tid, self.experiment
         if getattr(trial, "num_failures", 0):  # retried after its worker or node died
             attrs["ray_failures"] = trial.num_failures
         if fail_reason is not None:
