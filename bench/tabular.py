@@ -44,8 +44,8 @@ PROBLEMS: list[tuple[str, str]] = [
     )
 ]
 
-#: the DSL's stand-in for HPOLib's lr_schedule (see bench/spaces/hpolib.neural)
-SCHEDULES = {False: "const", True: "cosine"}
+#: HPOLib's lr_schedule by the ExponentialDecay decay_rate that stands for it (bench/spaces/hpolib.neural)
+SCHEDULES = {1.0: "const", 0.9: "cosine"}
 #: HPOLib minimizes validation loss, HPOBench maximizes validation accuracy
 METRICS = {"hpolib": ("val_loss", "loss"), "hpobench": ("val_acc", "accuracy")}
 
