@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,7 @@ class Problem:
         """The tabulated mean metric per configuration id."""
         return _table(self.family, self.dataset)[1]
 
+    @cache  # noqa: B019 (twelve frozen problems, kept for the run)
     def optimum_and_median(self) -> tuple[float, float]:
         """The best value in the table and the median one (the regret's unit)."""
         values = np.array(list(_table(self.family, self.dataset)[1].values()))

@@ -13,8 +13,8 @@ Trial ``k`` of a study (its number, unique across all workers sharing the storag
 A proposal that repeats another trial's values exactly (discrete spaces) is replaced by a random
 point not yet tried: a deterministic objective would only return the same value again.
 
-``bench/quality.py`` chose the rule over GP until trial 50 (as good at 25 trials, no better
-later on the seed tried, and twice the GP's cost; a GP fit grows with the trials); until
+``bench/quality.py`` chose the rule over GP until trial 50 (the same at 25 trials, a little
+better at 50 and worse at 100 and 200 on the seed tried, for 1.5x the wall time); until
 ``GP_TRIALS`` the auto sampler proposes exactly what ``sampler="gp"`` does with the same seed.
 docs/engine.md carries the figures.
 """
