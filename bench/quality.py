@@ -13,7 +13,11 @@ regret over seeds (ties share the average rank); the mean over problems is print
     PYTHONPATH=. python bench/quality.py --jobs 2            # the full run (hours; GP is slow)
     PYTHONPATH=. python bench/quality.py --quick --jobs 2    # 3 seeds, budgets 25/50
 
-Results are cached per run in --cache (a JSON file), so a rerun only computes what is missing.
+The run can be made in pieces: ``--contenders`` and ``--seeds`` pick what this process runs,
+each run is saved to ``--results`` (a JSON file) as it ends, so a rerun only computes what is
+missing, and ``--merge OTHER.json ...`` adds the runs of other pieces before the summary
+(``--report`` prints it without running anything). ``--variant`` runs candidate auto rules
+(``VARIANTS``) as extra contenders: how the rule was chosen.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,11 +41,35 @@ from tabular import Problem, problems, space_file
 
 CONTENDERS = ("neural-hpo auto", "optuna default", "optuna gp", "random", "ray+optunasearch")
 SAMPLERS = {"neural-hpo auto": None, "optuna default": "tpe", "optuna gp": "gp", "random": "random"}
+RAY = CONTENDERS[-1]
 BUDGETS = (25, 50, 100, 200)
+#: candidate rules for the auto sampler: module constants of neural_hpo.engine.auto_sampler
+VARIANTS: dict[str, dict[str, object]] = {
+    "gp25+tpe": {"GP_TRIALS": 25},
+    "gp50+tpe": {"GP_TRIALS": 50},
+    "gp100+tpe": {"GP_TRIALS": 100},
+}
 
 
-def run_engine(contender: str, problem: Problem, seed: int, n_trials: int) -> list[float]:
-    """The objective value of each trial, in trial order, of one optimize_and_return run."""
+@contextmanager
+def rule_of(contender: str) -> Iterator[None]:
+    """The auto sampler's constants set as the variant ``contender`` says, then restored."""
+    from neural_hpo.engine import auto_sampler
+
+    changes = VARIANTS.get(contender, {})
+    saved = {name: getattr(auto_sampler, name) for name in changes}
+    for name, value in changes.items():
+        setattr(auto_sampler, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(auto_sampler, name, value)
+
+
+def run_engine(contender: str, problem: Problem, seed: int, n_trials: int) -> dict[str, Any]:
+    """One optimize_and_return run: the objective value of each trial in trial order, and for the
+    auto sampler the trials whose proposal it replaced (a repeat)."""
     import optuna
     import torch
 
@@ -46,17 +77,22 @@ def run_engine(contender: str, problem: Problem, seed: int, n_trials: int) -> li
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    result = optimize_and_return(
-        config=space_file(problem.family),
-        n_trials=n_trials,
-        sampler=SAMPLERS[contender],
-        seed=seed,
-        metric=problem.metric,
-        storage=":memory:",
-        objective_fn=problem,
-    )
+    with rule_of(contender):
+        result = optimize_and_return(
+            config=space_file(problem.family),
+            n_trials=n_trials,
+            sampler=SAMPLERS.get(contender, "auto"),
+            seed=seed,
+            metric=problem.metric,
+            storage=":memory:",
+            objective_fn=problem,
+        )
     trials = sorted(result.study.get_trials(deepcopy=False), key=lambda t: t.number)
-    return [t.value for t in trials]
+    return {
+        "values": [t.value for t in trials],
+        "replaced": getattr(result.study.sampler, "replaced", []),
+        "gp_until": getattr(result.study.sampler, "gp_until", 0),
+    }
 
 
 def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list[float]]:
@@ -88,7 +124,10 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
         tuner = tune.Tuner(
             trainable_with_table,
             tune_config=tune.TuneConfig(
-                search_alg=search, num_samples=n_trials, max_concurrent_trials=1
+                search_alg=search,
+                num_samples=n_trials,
+                max_concurrent_trials=1,
+                reuse_actors=True,  # one actor for every trial: Ray's own cure for start-up
             ),
             run_config=tune.RunConfig(verbose=0, storage_path=os.path.abspath(".neural-hpo/ray")),
         )
@@ -102,24 +141,27 @@ def run_ray_all(cache: dict, seeds: list[int], n_trials: int, path: Path) -> Non
     """The Ray contender on every problem, in one local Ray (127.0.0.1; never another's)."""
     from neural_hpo.distributed.runtime import connected
 
+    # Ray's workers unpickle trainables that refer to tabular.py: they need bench/ on their path
+    bench = str(Path(__file__).resolve().parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [bench, os.environ.get("PYTHONPATH")]))
     with connected(num_cpus=1):
         for i, p in enumerate(problems()):
-            missing = [s for s in seeds if key(CONTENDERS[-1], i, s) not in cache]
+            missing = [s for s in seeds if key(RAY, i, s) not in cache]
             if not missing:
                 continue
             start = time.perf_counter()
             for s, values in run_ray(p, missing, n_trials).items():
                 wall = (time.perf_counter() - start) / len(missing)
-                cache[key(CONTENDERS[-1], i, s)] = {"values": values, "wall_s": wall}
+                cache[key(RAY, i, s)] = {"values": values, "wall_s": wall}
             path.write_text(json.dumps(cache))
             print(f"  ray: {p.name} done", flush=True)
 
 
-def _job(args: tuple[str, int, int, int]) -> tuple[str, int, int, list[float], float]:
+def _job(args: tuple[str, int, int, int]) -> tuple[str, int, int, dict[str, Any]]:
     contender, index, seed, n_trials = args
     start = time.perf_counter()
-    values = run_engine(contender, problems()[index], seed, n_trials)
-    return contender, index, seed, values, time.perf_counter() - start
+    run = run_engine(contender, problems()[index], seed, n_trials)
+    return contender, index, seed, {**run, "wall_s": time.perf_counter() - start}
 
 
 def key(contender: str, index: int, seed: int) -> str:
@@ -133,10 +175,10 @@ def compute(cache: dict, plan: list[tuple[str, int, int, int]], jobs: int, path:
     if not todo:
         return
     with mp.get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
-        for contender, index, seed, values, wall in pool.imap_unordered(_job, todo):
-            cache[key(contender, index, seed)] = {"values": values, "wall_s": wall}
+        for contender, index, seed, run in pool.imap_unordered(_job, todo):
+            cache[key(contender, index, seed)] = run
             path.write_text(json.dumps(cache))
-            print(f"  {key(contender, index, seed)}: {wall:.1f} s", flush=True)
+            print(f"  {key(contender, index, seed)}: {run['wall_s']:.1f} s", flush=True)
 
 
 def best_so_far(values: list[float], minimize: bool) -> np.ndarray:
@@ -148,13 +190,11 @@ def runs_of(cache: dict, contender: str, index: int, seed: int) -> list[float]:
     return cache.get(key(contender, index, seed), {}).get("values", [])
 
 
-def complete_seeds(cache: dict, contenders: list[str], seeds: list[int], budget: int) -> list[int]:
-    """The seeds for which every contender reached ``budget`` on every problem."""
+def complete_seeds(cache: dict, contender: str, seeds: list[int], budget: int) -> list[int]:
+    """The seeds for which ``contender`` reached ``budget`` on every problem."""
     n = len(problems())
     return [
-        s
-        for s in seeds
-        if all(len(runs_of(cache, c, i, s)) >= budget for c in contenders for i in range(n))
+        s for s in seeds if all(len(runs_of(cache, contender, i, s)) >= budget for i in range(n))
     ]
 
 
@@ -167,28 +207,78 @@ def regrets(cache: dict, contender: str, seeds: list[int], budget: int) -> np.nd
     return np.array(out)
 
 
-def summary(cache: dict, seeds: list[int], budgets: list[int], ray_seeds: list[int]) -> None:
+def gp_prefixes(cache: dict) -> dict:
+    """GPSampler's runs read off auto runs where GPSampler has no run of its own: until trial
+    ``gp_until`` the auto sampler proposes exactly what ``sampler="gp"`` does with the same seed
+    (tests/test_engine_sampling.py), up to the first proposal it replaced (a repeat)."""
+    out = {}
+    for k, run in cache.items():
+        contender, problem, seed = k.split("|")
+        if contender != CONTENDERS[0] or "gp_until" not in run:
+            continue
+        n = min([run["gp_until"], *run["replaced"]])
+        gp = f"optuna gp|{problem}|{seed}"
+        if n > len(cache.get(gp, {}).get("values", [])):
+            out[gp] = {"values": run["values"][:n], "from_auto": True}
+    return out
+
+
+def contenders_in(cache: dict) -> list[str]:
+    """The contenders with runs in ``cache``: CONTENDERS first, then variants, in order."""
+    names = {k.split("|")[0] for k in cache}
+    return [c for c in (*CONTENDERS, *VARIANTS) if c in names]
+
+
+def wall_of(cache: dict, contender: str) -> float:
+    walls = [v.get("wall_s", 0) for k, v in cache.items() if k.startswith(contender + "|")]
+    return float(np.mean(walls)) if walls else 0.0
+
+
+def summary(cache: dict, seeds: list[int], budgets: list[int]) -> None:
+    """Per budget: each contender's mean rank over the problems (ranked by each contender's mean
+    regret over the seeds it completed at that budget) and mean regret, and how auto fares
+    against Optuna's default seed by seed (paired: same seeds)."""
     from scipy.stats import rankdata
 
     for budget in budgets:
-        engine = [c for c in SAMPLERS if complete_seeds(cache, [c], seeds, budget)]
-        done = complete_seeds(cache, engine, seeds, budget)
-        ray = complete_seeds(cache, [CONTENDERS[-1]], ray_seeds, budget)
-        if not done:
+        done = {c: complete_seeds(cache, c, seeds, budget) for c in contenders_in(cache)}
+        table = {c: regrets(cache, c, s, budget) for c, s in done.items() if s}
+        if not table:
             continue
-        table = {c: regrets(cache, c, done, budget) for c in engine}
-        if ray:
-            table[CONTENDERS[-1]] = regrets(cache, CONTENDERS[-1], ray, budget)
         names = list(table)
         ranks = np.array([rankdata([table[c][i] for c in names]) for i in range(len(problems()))])
-        print(f"\n{budget} trials (seeds {done}; Ray: {ray or 'not run'}):")
-        print(f"  {'contender':<20} {'mean rank':>9} {'mean regret':>12} {'s/run':>7}")
+        print(f"\n{budget} trials:")
+        print(f"  {'contender':<20} {'seeds':>5} {'mean rank':>9} {'mean regret':>12} {'s/run':>7}")
         for j, c in enumerate(names):
-            walls = [v.get("wall_s", 0) for k, v in cache.items() if k.startswith(c + "|")]
             print(
-                f"  {c:<20} {ranks[:, j].mean():9.2f} {table[c].mean():12.4f} "
-                f"{np.mean(walls) if walls else 0:7.1f}"
+                f"  {c:<20} {len(done[c]):5d} {ranks[:, j].mean():9.2f} {table[c].mean():12.4f} "
+                f"{wall_of(cache, c):7.1f}"
             )
+        paired(cache, done, budget)
+
+
+def paired(cache: dict, done: dict[str, list[int]], budget: int) -> None:
+    """Auto against Optuna's default on their common seeds: in how many of the seeds auto's mean
+    rank over the problems (between the two) is better, and the mean of those per-seed ranks."""
+    a, b = CONTENDERS[0], CONTENDERS[1]
+    common = sorted(set(done.get(a, [])) & set(done.get(b, [])))
+    if not common:
+        return
+    per_seed = [
+        np.mean(
+            [
+                np.sign(regrets(cache, b, [s], budget)[i] - regrets(cache, a, [s], budget)[i])
+                for i in range(len(problems()))
+            ]
+        )
+        for s in common
+    ]
+    wins = sum(x > 0 for x in per_seed)
+    print(
+        f"  auto vs optuna default, seed by seed ({len(common)} seeds): auto better on "
+        f"{wins}, worse on {sum(x < 0 for x in per_seed)}; mean problem score "
+        f"{np.mean(per_seed):+.2f} (+1: auto better on every problem)"
+    )
 
 
 def plot(cache: dict, seeds: list[int], top: int, path: Path) -> None:
@@ -198,11 +288,13 @@ def plot(cache: dict, seeds: list[int], top: int, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for c in CONTENDERS:
+    for c in contenders_in(cache):
+        if c in VARIANTS:
+            continue
         curves = []
         for i, p in enumerate(problems()):
             for s in seeds:
-                v = cache.get(key(c, i, s), {}).get("values", [])
+                v = runs_of(cache, c, i, s)
                 if len(v) >= 2:
                     curves.append([p.regret(x) for x in best_so_far(v, p.minimize)][:top])
         if curves:
@@ -216,43 +308,76 @@ def plot(cache: dict, seeds: list[int], top: int, path: Path) -> None:
     print(f"\nwrote {path}")
 
 
+def seed_list(spec: str) -> list[int]:
+    """``"0-9"``, ``"3"`` or ``"0,2,5"`` as a list of seeds."""
+    out: list[int] = []
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        out.extend(range(int(low), int(high or low) + 1))
+    return out
+
+
+def load(paths: list[Path]) -> dict:
+    """The runs of every results file, the longest run of a key winning."""
+    cache: dict = {}
+    for path in paths:
+        if path.exists():
+            for k, v in json.loads(path.read_text()).items():
+                if len(v.get("values", [])) > len(cache.get(k, {}).get("values", [])):
+                    cache[k] = v
+    return cache
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=seed_list, default=seed_list("0-9"), help="e.g. 0-9 or 0,3")
     ap.add_argument("--budgets", type=int, nargs="+", default=list(BUDGETS))
-    ap.add_argument("--gp-trials", type=int, default=100, help="GPSampler's budget (it is slow)")
+    ap.add_argument("--contenders", nargs="*", default=list(CONTENDERS), choices=CONTENDERS)
+    ap.add_argument("--variant", nargs="+", default=[], choices=list(VARIANTS))
+    ap.add_argument("--gp-trials", type=int, default=50, help="GPSampler's budget (it is slow)")
     ap.add_argument("--ray-trials", type=int, default=50, help="Ray's budget (its overhead)")
-    ap.add_argument("--ray-seeds", type=int, default=3)
-    ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--ray-seeds", type=seed_list, default=seed_list("0-2"))
     ap.add_argument("--jobs", type=int, default=1, help="processes, over problems and seeds")
     ap.add_argument("--quick", action="store_true", help="3 seeds, budgets 25 and 50")
-    ap.add_argument("--cache", type=Path, default=Path(".neural-hpo/bench/quality.json"))
+    ap.add_argument("--results", type=Path, default=Path(".neural-hpo/bench/quality.json"))
+    ap.add_argument("--merge", type=Path, nargs="+", default=[], help="other pieces' results")
+    ap.add_argument("--report", action="store_true", help="summarize; run nothing")
     ap.add_argument("--png", type=Path, default=Path(".neural-hpo/bench/quality.png"))
     a = ap.parse_args(argv)
     if a.quick:
-        a.seeds, a.budgets, a.ray_seeds = 3, [25, 50], 2
+        a.seeds, a.budgets, a.ray_seeds = [0, 1, 2], [25, 50], [0, 1]
         a.gp_trials, a.ray_trials = min(a.gp_trials, 50), min(a.ray_trials, 25)
     top = max(a.budgets)
-    seeds, ray_seeds = list(range(a.seeds)), list(range(a.ray_seeds))
-    a.cache.parent.mkdir(parents=True, exist_ok=True)
-    cache = json.loads(a.cache.read_text()) if a.cache.exists() else {}
-    plan = [  # seed by seed, so that an interrupted run leaves whole seeds to compare
-        (c, i, s, min(top, a.gp_trials) if c == "optuna gp" else top)
-        for s in seeds
-        for i in range(len(problems()))
-        for c in SAMPLERS
-    ]
-    compute(cache, plan, a.jobs, a.cache)
-    if not a.no_ray:
-        run_ray_all(cache, ray_seeds, a.ray_trials, a.cache)
+    a.results.parent.mkdir(parents=True, exist_ok=True)
+    cache = load([a.results])
+    if not a.report:
+        engine = [c for c in (*a.contenders, *a.variant) if c != RAY]
+        plan = [  # seed by seed, so that an interrupted run leaves whole seeds to compare
+            (c, i, s, min(top, a.gp_trials) if c == "optuna gp" else top)
+            for s in a.seeds
+            for i in range(len(problems()))
+            for c in engine
+        ]
+        compute(cache, plan, a.jobs, a.results)
+        if RAY in a.contenders:
+            run_ray_all(cache, a.ray_seeds, a.ray_trials, a.results)
+    cache = load([a.results, *a.merge])
+    derived = gp_prefixes(cache)
+    cache.update(derived)
     print(
-        f"\nbudgets: GPSampler runs {min(top, a.gp_trials)} trials, Ray Tune {a.ray_trials} "
-        f"({a.ray_seeds} seeds); a contender appears at the budgets it reached. s/run: wall "
-        "seconds of one run at its own budget, measured on a shared machine (noisy)."
+        f"\nbudgets: GPSampler runs at most {a.gp_trials} trials and Ray Tune {a.ray_trials} "
+        f"(seeds {a.ray_seeds}) unless the results say more; a contender appears at the "
+        "budgets it reached, with the seeds it completed there. s/run: mean wall seconds of one "
+        "run at its own budget on a shared machine (noisy)."
     )
-    summary(cache, seeds, a.budgets, ray_seeds)
+    if derived:
+        print(
+            f"optuna gp: {len(derived)} runs read off the auto runs' GP phase (the same "
+            "proposals as sampler='gp' with the same seed, up to the first repeat auto replaced)"
+        )
+    summary(cache, a.seeds, a.budgets)
     a.png.parent.mkdir(parents=True, exist_ok=True)
-    plot(cache, seeds, top, a.png)
+    plot(cache, a.seeds, top, a.png)
     return 0
 
 

@@ -93,9 +93,10 @@ def test_auto_phases_follow_the_trial_number():
     sampler = AutoSampler(space, seed=0)
     kinds = [type(sampler.phase(n)).__name__ for n in (0, GP_TRIALS - 1, GP_TRIALS)]
     assert kinds == ["GPSampler", "GPSampler", "TPESampler"]
+    assert sampler.gp_until == GP_TRIALS and sampler.replaced == []
     conditional = AutoSampler(load_network(CONDITIONAL).space, seed=0)
     assert not uses_gp(load_network(CONDITIONAL).space)
-    assert type(conditional.phase(0)).__name__ == "TPESampler"
+    assert type(conditional.phase(0)).__name__ == "TPESampler" and conditional.gp_until == 0
 
 
 def test_auto_proposes_what_gp_does_while_the_study_is_small():

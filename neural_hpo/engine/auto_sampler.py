@@ -7,11 +7,14 @@ Trial ``k`` of a study (its number, unique across all workers sharing the storag
   trials, so parallel workers do not propose the same point). Its fits cost more per trial as
   trials accumulate (seconds at 100 trials on a loaded core), hence the switch;
 - otherwise Optuna's ``TPESampler`` (multivariate, with the constant liar for running trials).
+  The GP's trials are the study's trials, so TPE starts informed: its 10 random start-up trials
+  are long past when it takes over.
 
 A proposal that repeats another trial's values exactly (discrete spaces) is replaced by a random
 point not yet tried: a deterministic objective would only return the same value again.
 
-``bench/quality.py`` chose the rule (GP ranked best at 25 trials and tied at 50 there); until
+``bench/quality.py`` chose the rule over GP until trial 50 (the same at 25 trials, a little
+better at 50 and worse at 100 and 200 on the seed tried, for 1.5x the wall time); until
 ``GP_TRIALS`` the auto sampler proposes exactly what ``sampler="gp"`` does with the same seed.
 docs/engine.md carries the figures.
 """
@@ -31,7 +34,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from neural_hpo.dsl.space.model import SearchSpace
 
-GP_TRIALS = 50
+GP_TRIALS = 25
 #: random draws tried in place of a proposal that repeats a trial of the study
 DEDUP_TRIES = 20
 #: the GP is used only when at most this share of the parameters is categorical
@@ -60,13 +63,16 @@ class AutoSampler(BaseSampler):
     def __init__(self, space: SearchSpace, seed: int | None = None, worker_seed: int | None = None):
         worker_seed = seed if worker_seed is None else worker_seed
         self._random = optuna.samplers.RandomSampler(seed=worker_seed)
-        self._gp_until = GP_TRIALS if uses_gp(space) else 0
+        #: trials numbered below this are the GP's
+        self.gp_until = GP_TRIALS if uses_gp(space) else 0
         self._gp = optuna.samplers.GPSampler(seed=worker_seed, warn_independent_sampling=False)
         self._tpe = optuna.samplers.TPESampler(seed=worker_seed)
+        #: numbers of the trials whose proposal this sampler replaced (this process's only)
+        self.replaced: list[int] = []
 
     def phase(self, number: int) -> BaseSampler:
         """The sampler of trial ``number``."""
-        return self._gp if number < self._gp_until else self._tpe
+        return self._gp if number < self.gp_until else self._tpe
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -87,9 +93,11 @@ class AutoSampler(BaseSampler):
             for t in study.get_trials(deepcopy=False)
             if t.number != trial.number
         }
-        for _ in range(DEDUP_TRIES):
+        for attempt in range(DEDUP_TRIES):
             if tuple(params[n] for n in names) not in seen:
                 break
+            if not attempt:
+                self.replaced.append(trial.number)
             params = {
                 n: self._random.sample_independent(study, trial, n, d)
                 for n, d in search_space.items()
