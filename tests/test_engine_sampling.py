@@ -130,6 +130,23 @@ def test_two_workers_with_auto_suggest_no_configuration_twice(tmp_path):
     assert len(configs) == 12 and len(set(configs)) == 12
 
 
+def test_two_workers_proposing_at_once_never_keep_the_same_point():
+    """The race the storage has to settle: two workers with the same seed ask at the same moment,
+    before either trial's parameters are suggested (a start-up point; a GP point alike)."""
+    space = load_network(DISCRETE).space
+    storage = optuna.storages.InMemoryStorage()
+    studies = [
+        optuna.create_study(
+            study_name="s", storage=storage, sampler=AutoSampler(space, seed=0), load_if_exists=True
+        )
+        for _ in range(2)
+    ]
+    first, second = (study.ask() for study in studies)
+    assert first.relative_params and second.relative_params != first.relative_params
+    assert studies[1].sampler.replaced == [second.number]
+    assert studies[0].sampler.replaced == []
+
+
 def test_a_resumed_study_keeps_its_sampler_and_tpe_stays_plain_tpe():
     storage = optuna.storages.InMemoryStorage()
     with pytest.MonkeyPatch.context() as mp:  # one in-memory storage across two calls
