@@ -81,6 +81,9 @@ class LiveReports:
         self.watches: dict[tuple[str, str], Watch] = {}
         self._lock = asyncio.Lock()  # one refresh at a time: no trial sent twice
         self._tasks: set[asyncio.Task] = set()
+        #: reports (uri, network) whose run ended while no page watched them, such as one that
+        #: ended while its page was being opened: that page gets the final notice once
+        self._ended_unwatched: set[tuple[str, str]] = set()
         self._file = StampWatch(
             lambda: sqlite_path(self._studies.url), lambda: bool(self.watches), self.refresh
         )
@@ -95,14 +98,22 @@ class LiveReports:
     async def watch(self, uri: str, network: str, study: str) -> None:
         """Called before the report is written: trials finishing meanwhile are sent after."""
         seen = await self._studies.in_worker(finished_numbers, self._studies.url, study)
-        self.watches[(uri, network)] = Watch(uri, network, study, seen)
+        w = self.watches[(uri, network)] = Watch(uri, network, study, seen)
         self._file.start()  # an SQLite file's writes noticed in a fraction of a second
+        if (uri, network) in self._ended_unwatched:
+            self._ended_unwatched.discard((uri, network))
+            w.final = True
+            self.wake()
 
     def job_changed(self, job: Job) -> None:
         """A job's state changed: when it ended, its network's report gets the final notice."""
-        w = self.watches.get((job.request.uri, job.request.network))
-        if w is not None and job.state in ENDED:
-            w.final = True
+        key = (job.request.uri, job.request.network)
+        w = self.watches.get(key)
+        if job.state in ENDED:
+            if w is not None:
+                w.final = True
+            else:
+                self._ended_unwatched.add(key)
         self.wake()
 
     async def refresh(self) -> None:
