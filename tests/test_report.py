@@ -22,7 +22,7 @@ from neural_hpo.importance.core import analyze_encoded
 from neural_hpo.importance.encoding import encode
 from neural_hpo.importance.fanova import MARGINAL_GRID, marginal_curves
 from neural_hpo.trials import history, load_trials
-from neural_hpo.visualization import create_optimization_report, report_figures
+from neural_hpo.visualization import create_optimization_report
 
 STRICT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -98,25 +98,40 @@ def test_report_reads_a_current_cached_result(tmp_path):
     assert len(zero_rows.findall(fresh)) < len(result)  # trials without the study: computed
 
 
-def test_figures_drawn_in_workers_are_those_drawn_here(study, tmp_path, monkeypatch):
-    def figures(name):
-        html = create_optimization_report(study, "accuracy", tmp_path / name, interactive=False)
-        return re.findall(r"<svg.*?</svg>", html.read_text(), flags=re.S)
+#: draws the report with its figures in forked workers; in a process of its own, since a pytest
+#: process has threads by then (and the report forks only from a single-threaded process)
+FORKED = """
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from _viz_studies import single_objective
+from neural_hpo.visualization import create_optimization_report, report_figures
+pools = []
+class Pool(report_figures.ProcessPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pools.append(self)
+report_figures.PARALLEL_FROM = 0
+report_figures.ProcessPoolExecutor = Pool
+os.cpu_count = lambda: 2
+create_optimization_report(single_objective(), "accuracy", sys.argv[1], interactive=False)
+sys.exit(0 if len(pools) == 1 else "the figures were not drawn in workers")
+"""
 
-    pools = []
 
-    class Pool(report_figures.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pools.append(self)
+def test_figures_drawn_in_workers_are_those_drawn_here(tmp_path):
+    def svgs(path: Path) -> list[str]:
+        return re.findall(r"<svg.*?</svg>", path.read_text(), flags=re.S)
 
-    here = figures("here.html")
-    monkeypatch.setattr(report_figures, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(report_figures, "ProcessPoolExecutor", Pool)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    drawn = figures("forked.html")
-    assert len(pools) == 1, "the figures were not drawn in workers"
-    assert len(drawn) == len(here) == 9 and drawn == here
+    here = create_optimization_report(
+        single_objective(), "accuracy", tmp_path / "here.html", interactive=False
+    )
+    forked = tmp_path / "forked.html"
+    tests = str(Path(__file__).parent)
+    run = subprocess.run(
+        [sys.executable, "-c", FORKED, str(forked), tests], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(svgs(forked)) == len(svgs(here)) == 9 and svgs(forked) == svgs(here)
 
 
 def test_marginal_effects_come_from_the_importance_forest():
