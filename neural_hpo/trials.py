@@ -39,6 +39,8 @@ class TrialSet:
     metric_names: list[str] = field(default_factory=list)
     directions: list[str] = field(default_factory=list)
     study_name: str = ""
+    #: available_metrics' answer and the trial list it was read from (each figure asks)
+    _metrics: tuple[Any, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def by_state(self) -> dict[str, int]:
         """Count of trials in each state, e.g. ``{'COMPLETE': 8, 'PRUNED': 2}``."""
@@ -74,12 +76,15 @@ class TrialSet:
 
     def available_metrics(self) -> list[str]:
         """Objective names and numeric user attributes found on the trials."""
-        names = list(self.metric_names) or (["value"] if self.directions else [])
-        for t in self.trials:
-            for k, v in t.user_attrs.items():
-                if k not in names and _is_number(v):
-                    names.append(k)
-        return names
+        read_from = (id(self.trials), len(self.trials))
+        if self._metrics is None or self._metrics[0] != read_from:
+            names = list(self.metric_names) or (["value"] if self.directions else [])
+            for t in self.trials:
+                for k, v in t.user_attrs.items():
+                    if k not in names and _is_number(v):
+                        names.append(k)
+            self._metrics = (read_from, names)
+        return list(self._metrics[1])
 
     def metric_value(self, trial: FrozenTrial, metric: str) -> float | None:
         """The value of ``metric`` on ``trial``; None when the trial did not record it."""
