@@ -12,6 +12,7 @@ A metric is looked up first among the objectives, then among the user attributes
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +40,6 @@ class TrialSet:
     metric_names: list[str] = field(default_factory=list)
     directions: list[str] = field(default_factory=list)
     study_name: str = ""
-    #: available_metrics' answer and the trial list it was read from (each figure asks)
-    _metrics: tuple[Any, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def by_state(self) -> dict[str, int]:
         """Count of trials in each state, e.g. ``{'COMPLETE': 8, 'PRUNED': 2}``."""
@@ -76,15 +75,17 @@ class TrialSet:
 
     def available_metrics(self) -> list[str]:
         """Objective names and numeric user attributes found on the trials."""
-        read_from = (id(self.trials), len(self.trials))
-        if self._metrics is None or self._metrics[0] != read_from:
-            names = list(self.metric_names) or (["value"] if self.directions else [])
-            for t in self.trials:
-                for k, v in t.user_attrs.items():
-                    if k not in names and _is_number(v):
-                        names.append(k)
-            self._metrics = (read_from, names)
-        return list(self._metrics[1])
+        return list(self._found_metrics)
+
+    @functools.cached_property
+    def _found_metrics(self) -> tuple[str, ...]:
+        """Read once (each figure asks): a TrialSet's trials are not changed after it is made."""
+        names = list(self.metric_names) or (["value"] if self.directions else [])
+        for t in self.trials:
+            for k, v in t.user_attrs.items():
+                if k not in names and _is_number(v):
+                    names.append(k)
+        return tuple(names)
 
     def metric_value(self, trial: FrozenTrial, metric: str) -> float | None:
         """The value of ``metric`` on ``trial``; None when the trial did not record it."""

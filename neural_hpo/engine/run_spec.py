@@ -158,27 +158,17 @@ def _runner(
 ) -> tuple[TrialRunner, Callable[[], None] | None]:
     """The trial runner (the engine's ``objective`` unless ``objective_fn`` replaces it, which
     then skips the warm-up) and the warm-up it runs in each worker."""
+    shared = {"network": loaded.network.name, "data_dir": data_dir, "seed": seed, "limit": limit}
     fn = objective_fn or functools.partial(
         objective,
-        network=loaded.network.name,
         metric=names[0],
         objectives=list(names) if len(names) > 1 else None,
-        data_dir=data_dir,
-        seed=seed,
         epochs=epochs,
-        limit=limit,
+        **shared,
     )
     prepare = None
     if objective_fn is None:
-        prepare = functools.partial(
-            warm_up,
-            loaded.source,
-            dataset_name,
-            network=loaded.network.name,
-            data_dir=data_dir,
-            seed=seed,
-            limit=limit,
-        )
+        prepare = functools.partial(warm_up, loaded.source, dataset_name, **shared)
     run_id = uuid.uuid4().hex
     runner = TrialRunner(fn, loaded.source, dataset_name, backend, device, prepare, bounds, run_id)
     return runner, prepare
