@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.distributions import (
     BaseDistribution,
@@ -50,7 +51,11 @@ class TrialSet:
 
     def complete(self) -> list[FrozenTrial]:
         """The trials that finished; failed, pruned and running ones carry no final value."""
-        return [t for t in self.trials if t.state == TrialState.COMPLETE]
+        return list(self._complete)
+
+    @functools.cached_property
+    def _complete(self) -> tuple[FrozenTrial, ...]:
+        return tuple(t for t in self.trials if t.state == TrialState.COMPLETE)
 
     def feasible(self) -> list[FrozenTrial]:
         """Complete trials that met every constraint of the study (all of them without any)."""
@@ -107,16 +112,27 @@ class TrialSet:
 
     def with_metric(self, metric: str) -> list[FrozenTrial]:
         """Complete trials that recorded a finite ``metric``; an unknown metric is an error."""
+        return list(self.metric_column(metric)[0])
+
+    def metric_column(self, metric: str) -> tuple[tuple[FrozenTrial, ...], np.ndarray]:
+        """``with_metric``'s trials and their values, read once per metric (each figure of a
+        report asks); an unknown metric is an error."""
         if metric not in self.available_metrics():
             raise KeyError(
                 f"unknown metric {metric!r}: the trials record "
                 f"{', '.join(self.available_metrics()) or 'no metrics'}"
             )
-        return [
-            t
-            for t in self.complete()
-            if (v := self.metric_value(t, metric)) is not None and math.isfinite(v)
-        ]
+        if metric not in self._columns:
+            pairs = [(t, self.metric_value(t, metric)) for t in self._complete]
+            kept = [(t, v) for t, v in pairs if v is not None and math.isfinite(v)]
+            values = np.array([v for _, v in kept], dtype=float)
+            values.flags.writeable = False  # shared by every caller
+            self._columns[metric] = (tuple(t for t, _ in kept), values)
+        return self._columns[metric]
+
+    @functools.cached_property
+    def _columns(self) -> dict[str, tuple[tuple[FrozenTrial, ...], np.ndarray]]:
+        return {}
 
     def best(self, metric: str) -> FrozenTrial | None:
         """The feasible complete trial with the best ``metric``."""
@@ -137,6 +153,10 @@ class TrialSet:
 
     def distributions(self) -> dict[str, BaseDistribution]:
         """Each parameter's distribution, as the trials recorded it."""
+        return dict(self._distributions)
+
+    @functools.cached_property
+    def _distributions(self) -> dict[str, BaseDistribution]:
         out: dict[str, BaseDistribution] = {}
         for t in self.trials:
             for k, d in t.distributions.items():

@@ -6,6 +6,8 @@ import gzip
 import logging
 import pickle
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,22 @@ def test_digits_resized_to_the_seed_input_with_a_log_line(caplog):
     assert abs(len(d.x_val) - 0.25 * 1797) <= 1
     assert d.x_train.min() >= 0.0 and d.x_train.max() <= 1.0
     assert "resizing" in caplog.text and "bilinear" in caplog.text
+
+
+def test_digits_are_scikit_learns_without_importing_it():
+    """Read from the file in scikit-learn's wheel: its arrays, and no 2 s import per worker."""
+    code = (
+        "import sys, numpy as np\n"
+        "from neural_hpo.engine.datasets import _load_digits\n"
+        "x, y = _load_digits()\n"
+        "assert 'sklearn' not in sys.modules\n"
+        "from sklearn.datasets import load_digits\n"
+        "b = load_digits()\n"
+        "assert x.dtype == np.float32 and x.shape == (1797, 8, 8, 1)\n"
+        "assert np.array_equal(x, b.images[..., None].astype(np.float32) / 16.0)\n"
+        "assert np.array_equal(y, b.target) and y.dtype == np.int64\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_digits_flattened_and_split_seeded():

@@ -205,3 +205,36 @@ def test_unit_encoding_round_trips(lr: float, step: int) -> None:
     units = ParamSpace.from_distribution("units", UNITS)
     value = 16 + 16 * step
     assert units.from_unit(np.array([units.to_unit(value)]))[0] == pytest.approx(value)
+
+
+DISTRIBUTIONS = [
+    FloatDistribution(0.1, 0.9),
+    FloatDistribution(1e-4, 1e-1, log=True),
+    FloatDistribution(0.3, 0.7, step=0.1),
+    IntDistribution(16, 256, log=True),
+    IntDistribution(1, 9, step=2),
+    CategoricalDistribution([64, 128, "relu", None, 1.5]),
+    FloatDistribution(0.5, 0.5),
+]
+
+
+@given(st.sampled_from(DISTRIBUTIONS), st.data())
+def test_a_column_at_once_is_to_unit_one_by_one(dist, data):
+    """``ParamSpace.units`` (the vectorised encoder) against ``to_unit`` per value, clipped."""
+    space = ParamSpace.from_distribution("p", dist)
+    n = data.draw(st.integers(0, 12))
+    values = [_draw(dist, data) for _ in range(n)]
+    present = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    got = space.units(values, present)
+    want = [
+        min(max(space.to_unit(v), 0.0), 1.0) if p else math.nan for v, p in zip(values, present)
+    ]
+    np.testing.assert_allclose(got, np.array(want, dtype=float), rtol=0, atol=1e-12)
+
+
+def _draw(dist, data):
+    if isinstance(dist, CategoricalDistribution):
+        return data.draw(st.sampled_from(dist.choices))
+    if isinstance(dist, IntDistribution):
+        return data.draw(st.integers(dist.low, dist.high))
+    return data.draw(st.floats(dist.low, dist.high))

@@ -68,6 +68,25 @@ class ParamSpace:
             return (index + 0.5) / self.n_values
         return (x - self.low) / (self.high - self.low)
 
+    def units(self, values: list[Any], present: np.ndarray) -> np.ndarray:
+        """``to_unit`` of the ``values`` where ``present``, clipped to ``[0, 1]``, NaN elsewhere:
+        one column at once (10,000 trials: 0.1 s by ``to_unit`` one by one)."""
+        out = np.full(len(values), np.nan)
+        given = [v for v, p in zip(values, present) if p]
+        if self.single or not given:
+            out[present] = 0.5
+            return out
+        if self.kind == "categorical":
+            first = {c: i for i, c in reversed(list(enumerate(self.choices)))}
+            u = (np.array([first[v] for v in given], dtype=float) + 0.5) / self.n_values
+        else:
+            x = np.array(given, dtype=float)
+            u = ((np.log(x) if self.log else x) - self.low) / (self.high - self.low)
+            if self.kind == "discrete":
+                u = (np.round(u * (self.n_values - 1)) + 0.5) / self.n_values
+        out[present] = np.clip(u, 0.0, 1.0)
+        return out
+
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Parameter values at unit positions ``u`` (categoricals: the choice index)."""
         u = np.asarray(u, dtype=float)
@@ -112,7 +131,7 @@ def encode(ts: TrialSet, metric: str) -> Encoded:
     counted in ``excluded``. Parameters that can take one value only are dropped. Ranges come
     from the trials' distributions (the first recorded one per parameter).
     """
-    usable = ts.with_metric(metric)
+    usable, y = ts.metric_column(metric)
     if not usable:
         raise ValueError(
             f"trials: no complete trial recorded {metric!r} (states: {ts.by_state() or 'none'})"
@@ -127,9 +146,7 @@ def encode(ts: TrialSet, metric: str) -> Encoded:
     ]
     spaces = [s for s in spaces if not s.single]
     X = np.full((len(usable), len(spaces)), np.nan)
-    for r, t in enumerate(usable):
-        for c, s in enumerate(spaces):
-            if s.name in t.params:
-                X[r, c] = min(max(s.to_unit(t.params[s.name]), 0.0), 1.0)
-    y = np.array([ts.metric_value(t, metric) for t in usable], dtype=float)
-    return Encoded(X, y, spaces, metric, excluded)
+    for c, s in enumerate(spaces):
+        present = np.array([s.name in t.params for t in usable], dtype=bool)
+        X[:, c] = s.units([t.params.get(s.name) for t in usable], present)
+    return Encoded(X, y.copy(), spaces, metric, excluded)

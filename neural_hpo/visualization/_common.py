@@ -70,9 +70,10 @@ def metric_data(trials: Any, metric: str, arg: str = "metric") -> MetricData:
     """
     ts = load_trials(trials)
     if metric in ts.available_metrics():
-        done = ts.with_metric(metric)
+        column, values = ts.metric_column(metric)
+        done = list(column)
     elif not ts.complete():
-        done = []
+        done, values = [], np.zeros(0)
     else:
         raise KeyError(f"{arg}: unknown metric {metric!r}; {_recorded(ts)}")
     try:
@@ -80,7 +81,6 @@ def metric_data(trials: Any, metric: str, arg: str = "metric") -> MetricData:
     except KeyError:
         why = "no direction is known for" if done else "unknown"
         raise KeyError(f"{arg}: {why} metric {metric!r}; {_recorded(ts)}") from None
-    values = np.array([ts.metric_value(t, metric) for t in done], dtype=float)
     return MetricData(ts, metric, done, values, direction)
 
 

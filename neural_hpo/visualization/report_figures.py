@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from threadpoolctl import threadpool_limits
 
 from neural_hpo.importance import ImportanceResult
 from neural_hpo.importance.encoding import encode
@@ -179,7 +180,9 @@ def _executor(data: MetricData) -> Iterator[Executor]:
         context = multiprocessing.get_context("fork")
         gc.freeze()  # the workers' collector leaves the inherited trials' pages shared
         try:
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            # one BLAS/OpenMP thread in each process (the workers inherit it): they already
+            # keep every core busy, and threads spinning beside them cost a third more CPU
+            with threadpool_limits(1), ProcessPoolExecutor(workers, mp_context=context) as pool:
                 yield pool
         finally:
             gc.unfreeze()
