@@ -41,6 +41,10 @@ class TrialSet:
     metric_names: list[str] = field(default_factory=list)
     directions: list[str] = field(default_factory=list)
     study_name: str = ""
+    #: ``metric_column``'s answers by metric (the trials are not changed after the set is made)
+    _columns: dict[str, tuple[tuple[FrozenTrial, ...], np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def by_state(self) -> dict[str, int]:
         """Count of trials in each state, e.g. ``{'COMPLETE': 8, 'PRUNED': 2}``."""
@@ -129,10 +133,6 @@ class TrialSet:
             values.flags.writeable = False  # shared by every caller
             self._columns[metric] = (tuple(t for t, _ in kept), values)
         return self._columns[metric]
-
-    @functools.cached_property
-    def _columns(self) -> dict[str, tuple[tuple[FrozenTrial, ...], np.ndarray]]:
-        return {}
 
     def best(self, metric: str) -> FrozenTrial | None:
         """The feasible complete trial with the best ``metric``."""

@@ -220,14 +220,15 @@ DISTRIBUTIONS = [
 
 @given(st.sampled_from(DISTRIBUTIONS), st.data())
 def test_a_column_at_once_is_to_unit_one_by_one(dist, data):
-    """``ParamSpace.units`` (the vectorised encoder) against ``to_unit`` per value, clipped."""
+    """``ParamSpace.units`` (the vectorised encoder) against the per-value formula, clipped."""
     space = ParamSpace.from_distribution("p", dist)
     n = data.draw(st.integers(0, 12))
     values = [_draw(dist, data) for _ in range(n)]
     present = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
     got = space.units(values, present)
     want = [
-        min(max(space.to_unit(v), 0.0), 1.0) if p else math.nan for v, p in zip(values, present)
+        min(max(_reference_unit(space, v), 0.0), 1.0) if p else math.nan
+        for v, p in zip(values, present)
     ]
     np.testing.assert_allclose(got, np.array(want, dtype=float), rtol=0, atol=1e-12)
 
@@ -238,3 +239,16 @@ def _draw(dist, data):
     if isinstance(dist, IntDistribution):
         return data.draw(st.integers(dist.low, dist.high))
     return data.draw(st.floats(dist.low, dist.high))
+
+
+def _reference_unit(space: ParamSpace, value) -> float:
+    """The encoder's formula one value at a time (the oracle of the vectorised one)."""
+    if space.single:
+        return 0.5
+    if space.kind == "categorical":
+        return (space.choices.index(value) + 0.5) / space.n_values
+    x = math.log(value) if space.log else float(value)
+    if space.kind == "discrete":
+        index = round((x - space.low) / (space.high - space.low) * (space.n_values - 1))
+        return (index + 0.5) / space.n_values
+    return (x - space.low) / (space.high - space.low)

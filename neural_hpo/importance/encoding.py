@@ -57,20 +57,12 @@ class ParamSpace:
         return self.high <= self.low if self.kind != "categorical" else self.n_values < 2
 
     def to_unit(self, value: Any) -> float:
-        """The position of ``value`` in ``[0, 1]``."""
-        if self.single:
-            return 0.5
-        if self.kind == "categorical":
-            return (self.choices.index(value) + 0.5) / self.n_values
-        x = math.log(value) if self.log else float(value)
-        if self.kind == "discrete":
-            index = round((x - self.low) / (self.high - self.low) * (self.n_values - 1))
-            return (index + 0.5) / self.n_values
-        return (x - self.low) / (self.high - self.low)
+        """The position of ``value`` in ``[0, 1]`` (``units`` of one value)."""
+        return float(self.units([value], np.ones(1, dtype=bool))[0])
 
     def units(self, values: list[Any], present: np.ndarray) -> np.ndarray:
-        """``to_unit`` of the ``values`` where ``present``, clipped to ``[0, 1]``, NaN elsewhere:
-        one column at once (10,000 trials: 0.1 s by ``to_unit`` one by one)."""
+        """The positions in ``[0, 1]`` of the ``values`` where ``present`` (clipped), NaN
+        elsewhere: a whole column at once (10,000 trials: 0.1 s value by value)."""
         out = np.full(len(values), np.nan)
         given = [v for v, p in zip(values, present) if p]
         if self.single or not given:

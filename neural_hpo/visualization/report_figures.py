@@ -181,7 +181,7 @@ def _executor(data: MetricData) -> Iterator[Executor]:
         gc.freeze()  # the workers' collector leaves the inherited trials' pages shared
         try:
             # one BLAS/OpenMP thread in each process (the workers inherit it): they already
-            # keep every core busy, and threads spinning beside them cost a third more CPU
+            # keep every core busy, and threads spinning beside them cost a sixth more CPU
             with threadpool_limits(1), ProcessPoolExecutor(workers, mp_context=context) as pool:
                 yield pool
         finally:
