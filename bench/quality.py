@@ -26,6 +26,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -131,10 +132,18 @@ def run_ray(problem: Problem, seeds: list[int], n_trials: int) -> dict[int, list
             ),
             run_config=tune.RunConfig(verbose=0, storage_path=os.path.abspath(".neural-hpo/ray")),
         )
-        frame = tuner.fit().get_dataframe()
-        order = np.argsort(frame["trial_id"].map(str).values, kind="stable")
-        out[seed] = [float(v) for v in frame["value"].values[order]]
+        out[seed] = [value for _, value in sorted(map(_numbered, tuner.fit()))]
     return out
+
+
+def _numbered(result: Any) -> tuple[int, float]:
+    """A Ray result's place in the order its trial was proposed, and its value. Trial ids are
+    random; the place is the counter Ray writes after the id in the trial's directory name."""
+    trial_id = result.metrics["trial_id"]
+    match = re.search(rf"_{re.escape(trial_id)}_(\d+)", Path(result.path).name)
+    if match is None:
+        raise RuntimeError(f"no trial counter in Ray's trial directory {result.path!r}")
+    return int(match.group(1)), float(result.metrics["value"])
 
 
 def run_ray_all(cache: dict, seeds: list[int], n_trials: int, path: Path) -> None:
@@ -146,7 +155,7 @@ def run_ray_all(cache: dict, seeds: list[int], n_trials: int, path: Path) -> Non
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [bench, os.environ.get("PYTHONPATH")]))
     with connected(num_cpus=1):
         for i, p in enumerate(problems()):
-            missing = [s for s in seeds if key(RAY, i, s) not in cache]
+            missing = [s for s in seeds if len(runs_of(cache, RAY, i, s)) < n_trials]
             if not missing:
                 continue
             start = time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import queue
 import sys
 import tempfile
 import time
@@ -65,21 +66,40 @@ def _plain_half(url: str, name: str, configs: list[dict], epochs, barrier, times
     times.put((start, time.time()))
 
 
-def ceiling(tmp: str, configs: list[dict], epochs: int | None) -> float:
-    """Wall seconds of two warm plain processes training half of ``configs`` each, together."""
+def ceiling(tmp: str, tag: str, configs: list[dict], epochs: int | None) -> float:
+    """Wall seconds of two warm plain processes training half of ``configs`` each, together
+    (in databases and studies named for ``tag``, one per round)."""
     ctx = mp.get_context("spawn")
     barrier, times = ctx.Barrier(2), ctx.Queue()
     halves = (configs[: len(configs) // 2], configs[len(configs) // 2 :])
     procs = [
         ctx.Process(
             target=_plain_half,
-            args=(f"sqlite:///{tmp}/plain-{i}.db", f"plain-{i}", half, epochs, barrier, times),
+            args=(
+                f"sqlite:///{tmp}/plain-{tag}-{i}.db",
+                f"plain-{i}",
+                half,
+                epochs,
+                barrier,
+                times,
+            ),
         )
         for i, half in enumerate(halves)
     ]
     for p in procs:
         p.start()
-    spans = [times.get() for _ in procs]
+    spans: list[tuple[float, float]] = []
+    while len(spans) < len(procs):
+        if any(p.exitcode for p in procs):  # one failed: end the other, which would wait
+            for p in procs:
+                p.kill()
+            raise RuntimeError(
+                f"a reference process failed: exit codes {[p.exitcode for p in procs]}"
+            )
+        try:
+            spans.append(times.get(timeout=1))
+        except queue.Empty:
+            continue
     for p in procs:
         p.join()
     return max(end for _, end in spans) - min(start for start, _ in spans)
@@ -106,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 wall = run(url, jobs, f"jobs-{jobs}-{r}", configs, a.epochs)
                 walls[jobs].append(wall)
                 print(f"{jobs} worker(s): {a.trials} trials in {wall:.1f} s wall", flush=True)
-            plain.append(ceiling(tmp, configs, a.epochs))
+            plain.append(ceiling(tmp, str(r), configs, a.epochs))
             print(f"2 plain warm processes, half each: {plain[-1]:.1f} s wall", flush=True)
     best = {jobs: min(v) for jobs, v in walls.items()}
     top = best[1] / min(plain)

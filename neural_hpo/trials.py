@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,8 @@ class TrialSet:
     _columns: dict[str, tuple[tuple[FrozenTrial, ...], np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: what layers above derive from these trials once (``memo``), by their own keys
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def by_state(self) -> dict[str, int]:
         """Count of trials in each state, e.g. ``{'COMPLETE': 8, 'PRUNED': 2}``."""
@@ -133,6 +135,13 @@ class TrialSet:
             values.flags.writeable = False  # shared by every caller
             self._columns[metric] = (tuple(t for t, _ in kept), values)
         return self._columns[metric]
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per ``key`` for this set: an analysis that several figures
+        (or a process forked after it) need reads it here instead of repeating it."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def best(self, metric: str) -> FrozenTrial | None:
         """The feasible complete trial with the best ``metric``."""

@@ -208,3 +208,13 @@ def test_an_unknown_sampler_is_a_clear_error_not_grid():
     object.__setattr__(plan, "sampler", "bohb")  # past the check: the factory itself refuses
     with pytest.raises(ValueError, match="unknown sampler 'bohb'"):
         plan.make_sampler(load_network(DISCRETE).space)
+
+
+def test_pruning_without_a_named_pruner_is_the_benchmark_s_choice() -> None:
+    """bench/pruning.py chose the median pruner (docs/engine.md): within a point of the unpruned
+    best on every seed, the most epochs saved of those that were."""
+    from neural_hpo.engine.samplers import SearchPlan, pruner_name
+
+    pruner = SearchPlan(pruner=pruner_name(True, None)).make_pruner()
+    assert isinstance(pruner, optuna.pruners.MedianPruner)
+    assert pruner_name(False, None) == "none" and pruner_name(True, "Halving") == "halving"

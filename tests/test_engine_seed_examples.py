@@ -67,7 +67,7 @@ def test_complete_example_optimization_part():
     trials = results.get("_trials_history", [])
     study = results.get("_study")
     assert len(trials) == 2 and study.study_name == "mnist_experiment"
-    # with pruning on, the second trial may be stopped early (successive halving keeps the best)
+    # with pruning on, the second trial may be stopped early (the median pruner, once trials finished)
     assert trials[0]["state"] == TrialState.COMPLETE.name
     assert trials[1]["state"] in (TrialState.COMPLETE.name, TrialState.PRUNED.name)
     assert "accuracy" in trials[0]["metrics"]

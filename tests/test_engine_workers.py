@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -16,16 +17,33 @@ from engine_helpers import SMALL_CONFIG
 from optuna.trial import TrialState
 
 from neural_hpo import optimize_and_return
+from neural_hpo.engine import workers as engine_workers
 from neural_hpo.engine.study import WORKER_PREFIX, open_storage
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_two_workers_run_exactly_n_distinct_trials(tmp_path):
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    result = optimize_and_return(
-        SMALL_CONFIG, 6, n_jobs=2, storage=url, study_name="par", seed=0, limit=300
+@pytest.mark.parametrize("threaded", [False, True], ids=["forked", "spawned"])
+def test_two_workers_run_exactly_n_distinct_trials(tmp_path, monkeypatch, threaded):
+    """Forked from a one-thread process on Linux (warm), spawned when another thread runs."""
+    methods = []
+    chosen = engine_workers._Pool._context
+    monkeypatch.setattr(
+        engine_workers._Pool, "_context", lambda self: methods.append(chosen(self)) or methods[-1]
     )
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    if threaded:
+        other.start()
+    try:
+        result = optimize_and_return(
+            SMALL_CONFIG, 6, n_jobs=2, storage=url, study_name="par", seed=0, limit=300
+        )
+    finally:
+        stop.set()
+    fork = sys.platform.startswith("linux") and not threaded
+    assert [m.get_start_method() for m in methods] == ["fork" if fork else "spawn"]
     trials = result.study.get_trials()
     assert len(trials) == 6
     assert sorted(t.number for t in trials) == list(range(6))

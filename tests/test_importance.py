@@ -22,8 +22,8 @@ from neural_hpo.importance import (
     compute_and_cache,
     importance,
 )
-from neural_hpo.importance.encoding import ParamSpace
-from neural_hpo.trials import history
+from neural_hpo.importance.encoding import ParamSpace, encode
+from neural_hpo.trials import history, load_trials
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -178,6 +178,19 @@ def test_cache_round_trip_in_sqlite(tmp_path) -> None:
     assert cached_importance(reloaded, "accuracy", "random_forest") is None
     reloaded.add_trial(reloaded.trials[0])  # one more complete trial: the entry is stale
     assert cached_importance(reloaded, "accuracy", "fanova") is None
+
+
+def test_a_caller_s_trials_are_not_read_again(tmp_path, monkeypatch) -> None:
+    """The report has read a (large, slow) RDB study's trials once: the cache check and the
+    computation use those, and the encoding is made once per trial set, read-only."""
+    study = hpo_study(n=60, storage=f"sqlite:///{tmp_path / 'studies.db'}")
+    ts, other = load_trials(study), load_trials(study)
+    monkeypatch.setattr(study, "get_trials", lambda *a, **k: pytest.fail("trials read again"))
+    computed = compute_and_cache(study, "accuracy", "fanova", trials=ts)
+    assert cached_importance(study, "accuracy", "fanova", trials=ts) == computed
+    data = encode(ts, "accuracy")
+    assert encode(ts, "accuracy") is data and not data.X.flags.writeable
+    assert encode(other, "accuracy") is not data  # another set: its own
 
 
 def test_cli_prints_the_table(tmp_path, capsys) -> None:

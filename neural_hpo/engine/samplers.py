@@ -18,7 +18,7 @@ from .auto_sampler import rule as auto_rule
 from .grid import OnGrid
 
 PRUNERS = ("median", "hyperband", "halving", "none")
-DEFAULT_PRUNER = "halving"
+DEFAULT_PRUNER = "median"
 
 
 DEFAULT_SAMPLER = "auto"
@@ -147,8 +147,9 @@ def grid_of(space: SearchSpace) -> dict[str, list]:
 
 
 def pruner_name(enable_pruning: bool, pruner: str | None) -> str:
-    """``pruner`` when given; when pruning is enabled without one, successive halving (the most
-    epochs saved in bench/pruning.py, docs/engine.md); else none."""
+    """``pruner`` when given; when pruning is enabled without one, the median pruner (of those
+    that kept the best accuracy within a point on every seed of bench/pruning.py, the one that
+    saved the most epochs; docs/engine.md); else none."""
     if pruner is not None:
         return pruner.lower()
     return DEFAULT_PRUNER if enable_pruning else "none"

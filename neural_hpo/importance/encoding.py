@@ -117,12 +117,17 @@ class Encoded:
 
 
 def encode(ts: TrialSet, metric: str) -> Encoded:
-    """The unit-cube matrix of complete trials that recorded ``metric``.
+    """The unit-cube matrix of complete trials that recorded ``metric``, read-only and made once
+    per trial set (the importance and the marginal-effects figure both need it).
 
     Failed, pruned and running trials, and complete ones without the metric, are left out and
     counted in ``excluded``. Parameters that can take one value only are dropped. Ranges come
     from the trials' distributions (the first recorded one per parameter).
     """
+    return ts.memo(("encode", metric), lambda: _encode(ts, metric))
+
+
+def _encode(ts: TrialSet, metric: str) -> Encoded:
     usable, y = ts.metric_column(metric)
     if not usable:
         raise ValueError(
@@ -141,4 +146,5 @@ def encode(ts: TrialSet, metric: str) -> Encoded:
     for c, s in enumerate(spaces):
         present = np.array([s.name in t.params for t in usable], dtype=bool)
         X[:, c] = s.units([t.params.get(s.name) for t in usable], present)
-    return Encoded(X, y.copy(), spaces, metric, excluded)
+    X.flags.writeable = False  # shared by every caller
+    return Encoded(X, y, spaces, metric, excluded)

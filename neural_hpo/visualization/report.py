@@ -101,7 +101,7 @@ def _importance(obj: Any, ts: TrialSet, data: MetricData) -> ImportanceResult | 
         return None
     study = _study(obj)
     if study is not None:
-        return cached_or_compute(study, data.metric)
+        return cached_or_compute(study, data.metric, trials=ts)
     return importance(ts, data.metric)
 
 

@@ -2,9 +2,10 @@
 
 At 10,000 trials most of a report's time is matplotlib (layout and SVG export, all Python, one
 figure after another) and the importance analysis. Where the platform forks, worker processes
-inherit the trials and draw the figures side by side while this process computes the importance
-that the remaining figures (bars, contour, interactions) need; elsewhere, or for a small study,
-the figures are drawn here one by one. Either way the page gets the same markup.
+inherit the trials (encoded for the analysis before the fork) and draw the figures side by side
+while this process computes the importance that the remaining figures (bars, contour,
+interactions) need, at a higher priority than theirs; elsewhere, or for a small study, the
+figures are drawn here one by one. Either way the page gets the same markup.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ HISTORY = "Optimization history"
 PARALLEL_FROM = 2000
 #: most worker processes
 MAX_WORKERS = 4
+#: how much the workers yield to this process: the importance here is the path every figure
+#: that needs it waits on, so it gets a core while the workers share the rest
+WORKER_NICE = 5
 
 
 class Plot(NamedTuple):
@@ -178,11 +182,17 @@ def _executor(data: MetricData) -> Iterator[Executor]:
             yield _Here()
             return
         context = multiprocessing.get_context("fork")
+        encode(data.trials_set, data.metric)  # the importance and the marginal effects read it
         gc.freeze()  # the workers' collector leaves the inherited trials' pages shared
         try:
             # one BLAS/OpenMP thread in each process (the workers inherit it): they already
             # keep every core busy, and threads spinning beside them cost a sixth more CPU
-            with threadpool_limits(1), ProcessPoolExecutor(workers, mp_context=context) as pool:
+            with (
+                threadpool_limits(1),
+                ProcessPoolExecutor(
+                    workers, mp_context=context, initializer=os.nice, initargs=(WORKER_NICE,)
+                ) as pool,
+            ):
                 yield pool
         finally:
             gc.unfreeze()
