@@ -178,7 +178,7 @@ def test_vscode_host_runs_nothing_in_an_untrusted_workspace(tmp_path):
 #: four trials slow enough (50 small-batch epochs each) for the report to open while they run
 LIVE_MODEL = (
     MODEL.replace("# two trials", "# four trials")
-    .replace("epochs: 1", "epochs: 50")
+    .replace("epochs: 1", "epochs: 150")  # slow enough that the panel opens before trial 2 ends
     .replace("batch_size: 64", "batch_size: 16")
 )
 

@@ -23,27 +23,39 @@ from neural_hpo.engine.study import WORKER_PREFIX, open_storage
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("threaded", [False, True], ids=["forked", "spawned"])
-def test_two_workers_run_exactly_n_distinct_trials(tmp_path, monkeypatch, threaded):
-    """Forked from a one-thread process on Linux (warm), spawned when another thread runs."""
-    methods = []
+def _recording_start_methods(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The start method of each worker the pool starts, appended as it starts them."""
+    methods: list[str] = []
     chosen = engine_workers._Pool._context
-    monkeypatch.setattr(
-        engine_workers._Pool, "_context", lambda self: methods.append(chosen(self)) or methods[-1]
-    )
+
+    def context(self):
+        ctx = chosen(self)
+        methods.append(ctx.get_start_method())
+        return ctx
+
+    monkeypatch.setattr(engine_workers._Pool, "_context", context)
+    return methods
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["as-is", "threaded"])
+def test_two_workers_run_exactly_n_distinct_trials(tmp_path, monkeypatch, threaded):
+    """Spawned when another thread runs (a lock it held would stay locked in a forked child);
+    forked from a one-thread process on Linux (pytest's may have threads by now: the forked
+    case in a fresh interpreter is the next test)."""
+    methods = _recording_start_methods(monkeypatch)
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     if threaded:
         other.start()
+    fork = sys.platform.startswith("linux") and threading.active_count() == 1
     try:
         result = optimize_and_return(
             SMALL_CONFIG, 6, n_jobs=2, storage=url, study_name="par", seed=0, limit=300
         )
     finally:
         stop.set()
-    fork = sys.platform.startswith("linux") and not threaded
-    assert [m.get_start_method() for m in methods] == ["fork" if fork else "spawn"]
+    assert methods == ["fork" if fork else "spawn"]
     trials = result.study.get_trials()
     assert len(trials) == 6
     assert sorted(t.number for t in trials) == list(range(6))
@@ -56,6 +68,34 @@ def test_two_workers_run_exactly_n_distinct_trials(tmp_path, monkeypatch, thread
         if k.startswith(WORKER_PREFIX)
     ]
     assert len(workers) == 2
+
+
+#: a 2-worker run in a fresh, one-thread interpreter; prints the workers' start methods
+FRESH_RUN = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from engine_helpers import SMALL_CONFIG
+from neural_hpo import optimize_and_return
+from neural_hpo.engine import workers
+methods, chosen = [], workers._Pool._context
+workers._Pool._context = lambda self: methods.append(chosen(self).get_start_method()) or chosen(self)
+result = optimize_and_return(
+    SMALL_CONFIG, 4, n_jobs=2, storage=sys.argv[1], study_name="fresh", seed=0, limit=300
+)
+assert sorted(t.state.name for t in result.study.trials) == ["COMPLETE"] * 4
+print(*methods)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_fork_warm_from_a_one_thread_caller(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    tests = str(Path(__file__).parent)
+    run = subprocess.run(
+        [sys.executable, "-c", FRESH_RUN, url, tests], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["fork"]
 
 
 def test_resume_after_kill_9_keeps_every_finished_trial(tmp_path):
